@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n mercado/shipping/v1/events.proto\x12\x13mercado.shipping.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x01\n\x0fShipmentCreated\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\x04 \x01(\t\x12\x17\n\x0ftracking_number\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x83\x01\n\x12ShipmentDispatched\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x31\n\rdispatch_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x81\x01\n\x11ShipmentDelivered\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x0c\x64\x65liver_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8c\x01\n\x0eOrderCancelled\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x37\n\x06reason\x18\x02 \x01(\x0e\x32\'.mercado.shipping.v1.CancellationReason\x12/\n\x0b\x63\x61ncel_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xb7\x01\n\x12\x43\x61ncellationReason\x12#\n\x1f\x43\x41NCELLATION_REASON_UNSPECIFIED\x10\x00\x12(\n$CANCELLATION_REASON_CUSTOMER_REQUEST\x10\x01\x12%\n!CANCELLATION_REASON_ADMIN_REQUEST\x10\x02\x12+\n\'CANCELLATION_REASON_RESERVATION_EXPIRED\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n mercado/shipping/v1/events.proto\x12\x13mercado.shipping.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa8\x01\n\x0fShipmentCreated\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x0f\n\x07\x63\x61rrier\x18\x04 \x01(\t\x12\x17\n\x0ftracking_number\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x83\x01\n\x12ShipmentDispatched\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x31\n\rdispatch_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x81\x01\n\x11ShipmentDelivered\x12\x13\n\x0bshipment_id\x18\x01 \x01(\t\x12\x10\n\x08order_id\x18\x02 \x01(\t\x12\x13\n\x0b\x63ustomer_id\x18\x03 \x01(\t\x12\x30\n\x0c\x64\x65liver_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa1\x01\n\x0eOrderCancelled\x12\x10\n\x08order_id\x18\x01 \x01(\t\x12\x37\n\x06reason\x18\x02 \x01(\x0e\x32\'.mercado.shipping.v1.CancellationReason\x12/\n\x0b\x63\x61ncel_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x63ustomer_id\x18\x04 \x01(\t*\xb7\x01\n\x12\x43\x61ncellationReason\x12#\n\x1f\x43\x41NCELLATION_REASON_UNSPECIFIED\x10\x00\x12(\n$CANCELLATION_REASON_CUSTOMER_REQUEST\x10\x01\x12%\n!CANCELLATION_REASON_ADMIN_REQUEST\x10\x02\x12+\n\'CANCELLATION_REASON_RESERVATION_EXPIRED\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mercado.shipping.v1.events_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CANCELLATIONREASON']._serialized_start=671
-  _globals['_CANCELLATIONREASON']._serialized_end=854
+  _globals['_CANCELLATIONREASON']._serialized_start=692
+  _globals['_CANCELLATIONREASON']._serialized_end=875
   _globals['_SHIPMENTCREATED']._serialized_start=91
   _globals['_SHIPMENTCREATED']._serialized_end=259
   _globals['_SHIPMENTDISPATCHED']._serialized_start=262
@@ -41,5 +41,5 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SHIPMENTDELIVERED']._serialized_start=396
   _globals['_SHIPMENTDELIVERED']._serialized_end=525
   _globals['_ORDERCANCELLED']._serialized_start=528
-  _globals['_ORDERCANCELLED']._serialized_end=668
+  _globals['_ORDERCANCELLED']._serialized_end=689
 # @@protoc_insertion_point(module_scope)

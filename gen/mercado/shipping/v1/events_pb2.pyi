@@ -173,10 +173,13 @@ class OrderCancelled(_message.Message):
     ORDER_ID_FIELD_NUMBER: _builtins.int
     REASON_FIELD_NUMBER: _builtins.int
     CANCEL_TIME_FIELD_NUMBER: _builtins.int
+    CUSTOMER_ID_FIELD_NUMBER: _builtins.int
     order_id: _builtins.str
     """Cancelled order."""
     reason: Global___CancellationReason.ValueType
     """Who or what cancelled it."""
+    customer_id: _builtins.str
+    """Customer of the order; empty when the order had no shipment yet and the caller named no customer."""
     @_builtins.property
     def cancel_time(self) -> _timestamp_pb2.Timestamp:
         """When the cancellation was accepted."""
@@ -187,10 +190,11 @@ class OrderCancelled(_message.Message):
         order_id: _builtins.str = ...,
         reason: Global___CancellationReason.ValueType = ...,
         cancel_time: _timestamp_pb2.Timestamp | None = ...,
+        customer_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["cancel_time", b"cancel_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_time", b"cancel_time", "order_id", b"order_id", "reason", b"reason"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["cancel_time", b"cancel_time", "customer_id", b"customer_id", "order_id", b"order_id", "reason", b"reason"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

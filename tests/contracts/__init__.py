@@ -1,0 +1,1 @@
+"""Contract checks: buf lint, format and breaking against the released baseline, gen/ in sync, event names."""
