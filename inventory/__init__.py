@@ -1,0 +1,1 @@
+"""Inventory service: stock keeping and reservations for Mercado's order saga (one deployable)."""

@@ -1,0 +1,149 @@
+"""Composition root of the inventory service: builds every part from the settings and runs them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+
+import grpc.aio
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from chassis.db import create_engine, session_factory
+from chassis.grpc_server import HealthReporter, create_server, enable_reflection
+from chassis.logs import configure_logging
+from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_dead_letters
+from chassis.outbox import Outbox, OutboxRelay
+from chassis.runtime import ServiceRuntime
+from chassis.settings import load_settings
+from inventory import consumers, events
+from inventory.grpc_api import ERROR_TABLE, SERVICE_NAME, InventoryServicer
+from inventory.migrations import upgrade_to_head
+from inventory.settings import InventorySettings
+from inventory.store import InventoryUnitOfWork, SqlQueries, dead_letters, outbox
+from inventory.use_cases import UnitOfWork
+from mercado.inventory.v1 import inventory_pb2_grpc
+
+logger = logging.getLogger(__name__)
+
+NAME = "inventory"
+
+
+@contextlib.asynccontextmanager
+async def _released_on_failure(engine: AsyncEngine) -> AsyncIterator[list[Client]]:
+    """Dispose what was opened if start-up fails halfway; on success the runtime owns it all."""
+    opened: list[Client] = []
+    try:
+        yield opened
+    except BaseException:
+        for client in opened:
+            await client.close()
+        await engine.dispose()
+        raise
+
+
+@dataclass
+class InventoryService:
+    """The wired service: the chassis runtime plus the read path's own threads and connections."""
+
+    runtime: ServiceRuntime
+    queries: SqlQueries
+
+    async def run(self) -> None:
+        try:
+            await self.runtime.run()
+        finally:
+            # The runtime has stopped serving by now, so no read can be in flight.
+            self.queries.close()
+
+
+async def build(settings: InventorySettings) -> InventoryService:
+    """Migrate, connect and wire the service; `run()` then serves until SIGTERM or request_stop()."""
+    engine = create_engine(settings.database_url)
+    async with _released_on_failure(engine) as opened:
+        if settings.migrate:
+            await upgrade_to_head(engine)
+            logger.info("database schema is up to date")
+        nats = await connect_nats(settings.nats_url, name=NAME)
+        opened.append(nats)
+        js = nats.jetstream()
+        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED])
+        sessions = session_factory(engine)
+        box = Outbox(outbox)
+        unit_of_work = _unit_of_work_factory(sessions, box)
+        queries = SqlQueries(engine)
+        server, health = _grpc_server(settings, unit_of_work, queries)
+        runtime = ServiceRuntime(
+            name=NAME,
+            settings=settings,
+            server=server,
+            health=health,
+            engine=engine,
+            nats=nats,
+            relay=OutboxRelay(box, sessions, js),
+            consumer=_consumer(settings, js, sessions, unit_of_work),
+        )
+        return InventoryService(runtime, queries)
+
+
+def _grpc_server(
+    settings: InventorySettings, unit_of_work: Callable[[], UnitOfWork], queries: SqlQueries
+) -> tuple[grpc.aio.Server, HealthReporter]:
+    server = create_server(
+        error_table=ERROR_TABLE,
+        max_message_bytes=settings.grpc_max_message_bytes,
+        domain="mercado.inventory",
+    )
+    servicer = InventoryServicer(
+        unit_of_work=unit_of_work,
+        queries=queries,
+        limits=settings.limits,
+        reservation_ttl=settings.reservation_ttl,
+    )
+    inventory_pb2_grpc.add_InventoryServiceServicer_to_server(servicer, server)
+    health = HealthReporter([SERVICE_NAME])
+    health.register(server)
+    enable_reflection(server, [SERVICE_NAME])
+    return server, health
+
+
+def _consumer(
+    settings: InventorySettings,
+    js: JetStreamContext,
+    sessions: async_sessionmaker[AsyncSession],
+    unit_of_work: Callable[[], UnitOfWork],
+) -> EventConsumer:
+    return EventConsumer(
+        js,
+        service=consumers.SERVICE,
+        subscriptions=consumers.subscriptions(unit_of_work),
+        dead_letters=sql_dead_letters(sessions, dead_letters),
+        max_deliver=settings.consumer_max_deliver,
+        ack_wait_seconds=settings.consumer_ack_wait_seconds,
+        fetch_timeout_seconds=settings.consumer_fetch_timeout_seconds,
+    )
+
+
+def _unit_of_work_factory(
+    sessions: async_sessionmaker[AsyncSession], box: Outbox
+) -> Callable[[], UnitOfWork]:
+    def unit_of_work() -> UnitOfWork:
+        return InventoryUnitOfWork(sessions, box)
+
+    return unit_of_work
+
+
+async def serve(settings: InventorySettings) -> None:
+    service = await build(settings)
+    await service.run()
+
+
+def run() -> None:
+    """Entry point of `python -m inventory`: settings from INVENTORY_* variables, JSON logs to stderr."""
+    settings = load_settings(InventorySettings)
+    configure_logging(NAME, settings.log_level, settings.log_format)
+    asyncio.run(serve(settings))
