@@ -1,0 +1,53 @@
+"""Opens one grpc.aio channel per configured backend for the app's lifetime and builds their clients."""
+
+import asyncio
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import grpc
+
+from edge_gateway.clients import HealthProbe, InventoryClient
+from edge_gateway.settings import EdgeSettings
+from mercado.inventory.v1 import inventory_pb2
+
+# Keepalive pings only while calls are in flight: servers whose minimum ping interval is longer
+# than ours would otherwise answer idle pings with GOAWAY (too_many_pings).
+CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
+    ("grpc.keepalive_time_ms", 30_000),
+    ("grpc.keepalive_timeout_ms", 10_000),
+    ("grpc.keepalive_permit_without_calls", 0),
+    ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+)
+CLOSE_GRACE_SECONDS = 1.0
+
+# The gRPC service name each backend reports health for (grpc.health.v1 `service` field).
+HEALTH_SERVICE = {
+    "inventory": inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Backends:
+    """The clients of every backend plus a health probe per backend for readiness."""
+
+    inventory: InventoryClient
+    probes: Mapping[str, HealthProbe]
+
+
+@asynccontextmanager
+async def open_backends(settings: EdgeSettings) -> AsyncIterator[Backends]:
+    """Channels are bound to the running loop, so this must run inside the app's lifespan."""
+    channels = {
+        name: grpc.aio.insecure_channel(address, options=CHANNEL_OPTIONS)
+        for name, address in settings.backend_addresses.items()
+    }
+    try:
+        yield Backends(
+            inventory=InventoryClient(channels["inventory"]),
+            probes={
+                name: HealthProbe(name, HEALTH_SERVICE[name], channel) for name, channel in channels.items()
+            },
+        )
+    finally:
+        await asyncio.gather(*(channel.close(CLOSE_GRACE_SECONDS) for channel in channels.values()))

@@ -1,0 +1,74 @@
+"""Typed edge configuration read from EDGE_* environment variables; fails fast on bad values."""
+
+import sys
+from pathlib import Path
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A fixed, clearly non-secret key so that `make run` and devtoken agree out of the box; any real
+# deployment sets EDGE_JWT_SECRET or switches to an asymmetric algorithm with a public key file.
+DEV_JWT_SECRET = "mercado-local-development-secret-do-not-deploy"
+
+JwtAlgorithm = Literal["HS256", "RS256", "ES256"]
+
+
+class EdgeSettings(BaseSettings):
+    """Everything the edge reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    access_log: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "text"] = "json"
+    shutdown_grace_seconds: int = Field(default=5, ge=0, le=300)
+
+    inventory_addr: str = Field(default="127.0.0.1:50051", min_length=3)
+
+    jwt_algorithm: JwtAlgorithm = "HS256"
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_public_key_file: Path | None = None
+    jwt_audience: str | None = None
+    jwt_issuer: str | None = None
+
+    request_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    max_order_lines: int = Field(default=50, ge=1, le=1000)
+    max_line_quantity: int = Field(default=1000, ge=1, le=1_000_000)
+    max_page_size: int = Field(default=100, ge=1, le=1000)
+    default_page_size: int = Field(default=20, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _check_consistency(self) -> Self:
+        if self.default_page_size > self.max_page_size:
+            raise ValueError("EDGE_DEFAULT_PAGE_SIZE must not exceed EDGE_MAX_PAGE_SIZE")
+        if self.jwt_algorithm == "HS256":
+            # RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
+            if len(self.jwt_secret.get_secret_value().encode()) < 32:
+                raise ValueError("EDGE_JWT_SECRET must be at least 32 bytes for HS256")
+        elif self.jwt_public_key_file is None or not self.jwt_public_key_file.is_file():
+            raise ValueError(
+                f"EDGE_JWT_PUBLIC_KEY_FILE must name a readable PEM file for {self.jwt_algorithm}"
+            )
+        return self
+
+    @property
+    def backend_addresses(self) -> dict[str, str]:
+        """Every backend the edge talks to, by name; readiness checks each of them."""
+        return {"inventory": self.inventory_addr}
+
+
+def load_settings() -> EdgeSettings:
+    """Read the environment, or exit with status 2 naming every bad variable."""
+    try:
+        return EdgeSettings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            names = ".".join(str(part) for part in error["loc"]) or "settings"
+            variable = f"EDGE_{names.upper()}" if error["loc"] else "EDGE_* settings"
+            sys.stderr.write(f"invalid configuration {variable}: {error['msg']}\n")
+        raise SystemExit(2) from None

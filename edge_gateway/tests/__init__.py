@@ -1,0 +1,1 @@
+"""Tests of the edge against an in-process fake of the inventory gRPC service."""
