@@ -1,0 +1,62 @@
+"""Shipment repository: every status change is one conditional UPDATE, so concurrent moves have one winner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shipping.domain import CancellationReason, Shipment, ShipmentStatus
+from shipping.store.rows import history_rows, load_shipments, shipment_to_row
+from shipping.store.tables import shipment_history, shipments
+
+
+class SqlShipments:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, shipment_id: str) -> Shipment | None:
+        return await self._one(shipments.c.shipment_id == shipment_id)
+
+    async def for_order(self, order_id: str) -> Shipment | None:
+        return await self._one(shipments.c.order_id == order_id)
+
+    async def add(self, shipment: Shipment) -> None:
+        await self._session.execute(insert(shipments).values(shipment_to_row(shipment)))
+        await self._session.execute(insert(shipment_history), history_rows(shipment))
+
+    async def transition(
+        self,
+        shipment_id: str,
+        *,
+        old: ShipmentStatus,
+        new: ShipmentStatus,
+        now: datetime,
+        reason: CancellationReason | None = None,
+    ) -> bool:
+        # The status check and the change are one statement: on PostgreSQL the second of two
+        # concurrent updates waits for the first, re-checks the condition and matches nothing.
+        statement = (
+            update(shipments)
+            .where(shipments.c.shipment_id == shipment_id, shipments.c.status == old.value)
+            .values(status=new.value, updated_at=now, cancel_reason=reason.value if reason else None)
+            .returning(shipments.c.seq)
+        )
+        if (await self._session.execute(statement)).first() is None:
+            return False
+        await self._append_history(shipment_id, new, now)
+        return True
+
+    async def _append_history(self, shipment_id: str, status: ShipmentStatus, now: datetime) -> None:
+        # Safe without a lock of its own: the conditional update above holds the shipment's row.
+        steps = select(func.count()).where(shipment_history.c.shipment_id == shipment_id)
+        step = (await self._session.execute(steps)).scalar_one()
+        row = {"shipment_id": shipment_id, "step": step, "status": status.value, "changed_at": now}
+        await self._session.execute(insert(shipment_history).values(row))
+
+    async def _one(self, condition: ColumnElement[bool]) -> Shipment | None:
+        row = (await self._session.execute(select(shipments).where(condition))).mappings().first()
+        if row is None:
+            return None
+        return (await load_shipments(self._session, [row]))[0]
