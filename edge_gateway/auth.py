@@ -31,6 +31,10 @@ class Principal:
     subject: str
     role: Role
 
+    def may_access(self, owner: str) -> bool:
+        """Admins reach every customer's orders, invoices and accounts; customers only their own."""
+        return self.role is Role.ADMIN or (self.role is Role.CUSTOMER and self.subject == owner)
+
 
 def unauthenticated(reason: str, detail: str) -> ApiError:
     """401 with the Bearer challenge RFC 6750 asks for."""

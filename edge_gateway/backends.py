@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import grpc
 
-from edge_gateway.clients import HealthProbe, InventoryClient
+from edge_gateway.clients import BillingClient, HealthProbe, InventoryClient, ShippingClient
 from edge_gateway.settings import EdgeSettings
+from mercado.billing.v1 import billing_pb2
 from mercado.inventory.v1 import inventory_pb2
+from mercado.shipping.v1 import shipping_pb2
 
 # Keepalive pings only while calls are in flight: servers whose minimum ping interval is longer
 # than ours would otherwise answer idle pings with GOAWAY (too_many_pings).
@@ -24,6 +26,8 @@ CLOSE_GRACE_SECONDS = 1.0
 # The gRPC service name each backend reports health for (grpc.health.v1 `service` field).
 HEALTH_SERVICE = {
     "inventory": inventory_pb2.DESCRIPTOR.services_by_name["InventoryService"].full_name,
+    "billing": billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name,
+    "shipping": shipping_pb2.DESCRIPTOR.services_by_name["ShippingService"].full_name,
 }
 
 
@@ -32,6 +36,8 @@ class Backends:
     """The clients of every backend plus a health probe per backend for readiness."""
 
     inventory: InventoryClient
+    billing: BillingClient
+    shipping: ShippingClient
     probes: Mapping[str, HealthProbe]
 
 
@@ -45,6 +51,8 @@ async def open_backends(settings: EdgeSettings) -> AsyncIterator[Backends]:
     try:
         yield Backends(
             inventory=InventoryClient(channels["inventory"]),
+            billing=BillingClient(channels["billing"]),
+            shipping=ShippingClient(channels["shipping"]),
             probes={
                 name: HealthProbe(name, HEALTH_SERVICE[name], channel) for name, channel in channels.items()
             },

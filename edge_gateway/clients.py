@@ -2,6 +2,8 @@
 
 Calls carry the request's remaining time as their gRPC timeout and its ids as metadata; a failed
 call surfaces as BackendError with the reason and field violations of the backend's rich status.
+A call may keep `reserve` seconds of the budget back, so its caller can still answer in time
+without it (the optional parts of a composed order).
 """
 
 from typing import TypeVar
@@ -13,7 +15,9 @@ from grpc_status import rpc_status
 
 from edge_gateway.errors import BackendError, Violation
 from edge_gateway.request_context import RequestContext
+from mercado.billing.v1 import billing_pb2, billing_pb2_grpc
 from mercado.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from mercado.shipping.v1 import shipping_pb2, shipping_pb2_grpc
 
 _Request = TypeVar("_Request")
 _Response = TypeVar("_Response")
@@ -24,8 +28,9 @@ async def _unary(
     method: grpc.aio.UnaryUnaryMultiCallable[_Request, _Response],
     request: _Request,
     ctx: RequestContext,
+    reserve: float = 0.0,
 ) -> _Response:
-    timeout = ctx.remaining()
+    timeout = ctx.remaining() - reserve
     if timeout <= 0:
         raise BackendError(backend, "DEADLINE_EXCEEDED", "request budget spent before the call")
     try:
@@ -99,6 +104,66 @@ class InventoryClient:
             customer_id=customer_id, page_size=page_size, page_token=page_token
         )
         return await _unary(self.backend, self._stub.ListReservations, request, ctx)
+
+
+class BillingClient:
+    """Calls to mercado.billing.v1.BillingService."""
+
+    backend = "billing"
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = billing_pb2_grpc.BillingServiceStub(channel)
+
+    async def get_account(self, ctx: RequestContext, customer_id: str) -> billing_pb2.Account:
+        request = billing_pb2.GetAccountRequest(customer_id=customer_id)
+        return (await _unary(self.backend, self._stub.GetAccount, request, ctx)).account
+
+    async def top_up_account(
+        self, ctx: RequestContext, request: billing_pb2.TopUpAccountRequest
+    ) -> billing_pb2.TopUpAccountResponse:
+        return await _unary(self.backend, self._stub.TopUpAccount, request, ctx)
+
+    async def get_invoice(self, ctx: RequestContext, invoice_id: str) -> billing_pb2.Invoice:
+        request = billing_pb2.GetInvoiceRequest(invoice_id=invoice_id)
+        return (await _unary(self.backend, self._stub.GetInvoice, request, ctx)).invoice
+
+    async def get_invoice_by_order(
+        self, ctx: RequestContext, order_id: str, *, reserve: float = 0.0
+    ) -> billing_pb2.Invoice:
+        request = billing_pb2.GetInvoiceByOrderRequest(order_id=order_id)
+        return (await _unary(self.backend, self._stub.GetInvoiceByOrder, request, ctx, reserve)).invoice
+
+
+class ShippingClient:
+    """Calls to mercado.shipping.v1.ShippingService."""
+
+    backend = "shipping"
+
+    def __init__(self, channel: grpc.aio.Channel) -> None:
+        self._stub = shipping_pb2_grpc.ShippingServiceStub(channel)
+
+    async def get_shipment(self, ctx: RequestContext, shipment_id: str) -> shipping_pb2.Shipment:
+        request = shipping_pb2.GetShipmentRequest(shipment_id=shipment_id)
+        return (await _unary(self.backend, self._stub.GetShipment, request, ctx)).shipment
+
+    async def get_shipment_by_order(
+        self, ctx: RequestContext, order_id: str, *, reserve: float = 0.0
+    ) -> shipping_pb2.Shipment:
+        request = shipping_pb2.GetShipmentByOrderRequest(order_id=order_id)
+        return (await _unary(self.backend, self._stub.GetShipmentByOrder, request, ctx, reserve)).shipment
+
+    async def dispatch_shipment(self, ctx: RequestContext, shipment_id: str) -> shipping_pb2.Shipment:
+        request = shipping_pb2.DispatchShipmentRequest(shipment_id=shipment_id)
+        return (await _unary(self.backend, self._stub.DispatchShipment, request, ctx)).shipment
+
+    async def deliver_shipment(self, ctx: RequestContext, shipment_id: str) -> shipping_pb2.Shipment:
+        request = shipping_pb2.DeliverShipmentRequest(shipment_id=shipment_id)
+        return (await _unary(self.backend, self._stub.DeliverShipment, request, ctx)).shipment
+
+    async def cancel_order(
+        self, ctx: RequestContext, request: shipping_pb2.CancelOrderRequest
+    ) -> shipping_pb2.CancelOrderResponse:
+        return await _unary(self.backend, self._stub.CancelOrder, request, ctx)
 
 
 class HealthProbe:

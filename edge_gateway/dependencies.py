@@ -8,7 +8,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from edge_gateway.auth import Principal, Role, TokenVerifier, unauthenticated
 from edge_gateway.backends import Backends
-from edge_gateway.clients import InventoryClient
+from edge_gateway.clients import BillingClient, InventoryClient, ShippingClient
+from edge_gateway.composition import OrderComposer
 from edge_gateway.errors import ApiError
 from edge_gateway.request_context import RequestContext, context_of
 from edge_gateway.settings import EdgeSettings
@@ -47,6 +48,25 @@ def inventory_call(request: Request) -> tuple[InventoryClient, RequestContext]:
     return _backends(request).inventory, context_of(request.scope)
 
 
+async def _billing(request: Request) -> BillingClient:
+    return _backends(request).billing
+
+
+async def _shipping(request: Request) -> ShippingClient:
+    return _backends(request).shipping
+
+
+async def _composer(request: Request) -> OrderComposer:
+    backends = _backends(request)
+    settings: EdgeSettings = request.app.state.settings
+    return OrderComposer(
+        backends.inventory,
+        backends.billing,
+        backends.shipping,
+        margin_seconds=settings.composition_margin_seconds,
+    )
+
+
 async def _all_backends(request: Request) -> Backends:
     return _backends(request)
 
@@ -76,6 +96,11 @@ def _role_guard(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
 Ctx = Annotated[RequestContext, Depends(_request_context)]
 Settings = Annotated[EdgeSettings, Depends(_settings)]
 Inventory = Annotated[InventoryClient, Depends(_inventory)]
+Billing = Annotated[BillingClient, Depends(_billing)]
+Shipping = Annotated[ShippingClient, Depends(_shipping)]
+Composer = Annotated[OrderComposer, Depends(_composer)]
 AllBackends = Annotated[Backends, Depends(_all_backends)]
 Admin = Annotated[Principal, Depends(_role_guard(Role.ADMIN))]
 CustomerOrAdmin = Annotated[Principal, Depends(_role_guard(Role.CUSTOMER, Role.ADMIN))]
+CarrierOrAdmin = Annotated[Principal, Depends(_role_guard(Role.CARRIER, Role.ADMIN))]
+AnyRole = Annotated[Principal, Depends(_principal)]

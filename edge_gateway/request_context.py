@@ -33,6 +33,11 @@ class RequestContext:
         """Seconds left of the request's budget; zero or less once it is spent."""
         return self.deadline - monotonic()
 
+    def renewed(self, budget: float) -> "RequestContext":
+        """The same request and trace with a fresh budget: one round of a long-lived request."""
+        flags = self.traceparent.rsplit("-", 1)[1]
+        return RequestContext(self.request_id, self.trace_id, flags, monotonic() + budget)
+
     @classmethod
     def start(cls, request_id: bytes | None, traceparent: bytes | None, budget: float) -> "RequestContext":
         """Adopt the caller's ids when they are well formed, else create fresh ones."""

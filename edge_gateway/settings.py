@@ -28,6 +28,8 @@ class EdgeSettings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=5, ge=0, le=300)
 
     inventory_addr: str = Field(default="127.0.0.1:50051", min_length=3)
+    billing_addr: str = Field(default="127.0.0.1:50052", min_length=3)
+    shipping_addr: str = Field(default="127.0.0.1:50053", min_length=3)
 
     jwt_algorithm: JwtAlgorithm = "HS256"
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
@@ -36,6 +38,12 @@ class EdgeSettings(BaseSettings):
     jwt_issuer: str | None = None
 
     request_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # Kept back from the optional parts of a composed order (invoice, shipment), so that when one of
+    # them hangs the order is still answered, degraded, before the request's budget runs out.
+    composition_margin_seconds: float = Field(default=0.05, ge=0, le=5)
+    events_poll_seconds: float = Field(default=0.25, ge=0.01, le=10)
+    events_max_seconds: float = Field(default=300.0, gt=0, le=3600)
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
     max_order_lines: int = Field(default=50, ge=1, le=1000)
     max_line_quantity: int = Field(default=1000, ge=1, le=1_000_000)
@@ -46,6 +54,8 @@ class EdgeSettings(BaseSettings):
     def _check_consistency(self) -> Self:
         if self.default_page_size > self.max_page_size:
             raise ValueError("EDGE_DEFAULT_PAGE_SIZE must not exceed EDGE_MAX_PAGE_SIZE")
+        if self.composition_margin_seconds >= self.request_timeout_seconds:
+            raise ValueError("EDGE_COMPOSITION_MARGIN_SECONDS must be below EDGE_REQUEST_TIMEOUT_SECONDS")
         if self.jwt_algorithm == "HS256":
             # RFC 7518 §3.2: an HS256 key must be at least as long as the hash output.
             if len(self.jwt_secret.get_secret_value().encode()) < 32:
@@ -59,7 +69,11 @@ class EdgeSettings(BaseSettings):
     @property
     def backend_addresses(self) -> dict[str, str]:
         """Every backend the edge talks to, by name; readiness checks each of them."""
-        return {"inventory": self.inventory_addr}
+        return {
+            "inventory": self.inventory_addr,
+            "billing": self.billing_addr,
+            "shipping": self.shipping_addr,
+        }
 
 
 def load_settings() -> EdgeSettings:

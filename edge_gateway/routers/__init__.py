@@ -1,1 +1,1 @@
-"""One REST router per resource: items, orders and health."""
+"""One REST router per resource: items, orders, accounts, invoices, shipments and health."""

@@ -10,7 +10,7 @@ from edge_gateway.responses import JsonResponse
 from edge_gateway.schemas.items import SKU_PATTERN, AdjustStockBody, CreateItemBody, Item, ItemPage
 from edge_gateway.schemas.money import PageToken
 from edge_gateway.schemas.problems import problem_responses
-from edge_gateway.translate import adjust_stock_request, create_item_request, item_json
+from edge_gateway.translate.inventory import adjust_stock_request, create_item_request, item_json
 
 router = APIRouter(prefix="/v1/items", tags=["items"])
 

@@ -1,4 +1,4 @@
-"""REST resource /v1/orders: place an order (reserving its stock), read one, list a customer's."""
+"""REST resource /v1/orders: place, read (composed), list, cancel, and follow an order's status."""
 
 from typing import Annotated
 from uuid import UUID
@@ -7,15 +7,20 @@ from fastapi import APIRouter, Header, Query
 from starlette.responses import Response
 
 from edge_gateway.auth import Principal, Role
-from edge_gateway.composition import order_json
-from edge_gateway.dependencies import Ctx, CustomerOrAdmin, Inventory, Settings
+from edge_gateway.clients import InventoryClient
+from edge_gateway.composition import ComposedOrder, OrderComposer, order_json
+from edge_gateway.dependencies import Composer, Ctx, CustomerOrAdmin, Inventory, Settings, Shipping
 from edge_gateway.errors import ApiError, BackendError
+from edge_gateway.order_events import OrderEventStream, StreamLimits
 from edge_gateway.placement import IDEMPOTENCY_KEY_PATTERN, check_limits, customer_of, order_id_for
-from edge_gateway.responses import JsonResponse
+from edge_gateway.request_context import RequestContext
+from edge_gateway.responses import EventStreamResponse, JsonResponse
 from edge_gateway.schemas.money import PageToken
 from edge_gateway.schemas.orders import CustomerId, Order, OrderPage, PlaceOrderBody
 from edge_gateway.schemas.problems import problem_responses
-from edge_gateway.translate import reserve_stock_request
+from edge_gateway.translate.inventory import reserve_stock_request
+from edge_gateway.translate.shipping import cancel_order_request
+from mercado.inventory.v1 import inventory_pb2
 
 router = APIRouter(prefix="/v1/orders", tags=["orders"])
 
@@ -27,6 +32,10 @@ IdempotencyKey = Annotated[
         description="Up to 255 printable ASCII characters; a retry with the same key replays the order.",
     ),
 ]
+
+
+# Proxies must neither cache nor buffer a live stream (X-Accel-Buffering is nginx's switch).
+_STREAM_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 
 def _not_found(order_id: str) -> ApiError:
@@ -62,24 +71,83 @@ async def place_order(
             detail = "this Idempotency-Key was already used with a different request body"
             raise ApiError(422, exc.code, "IDEMPOTENCY_KEY_REUSED", detail) from None
         raise
+    # The order as just accepted: billing and shipping cannot know it yet (a replay may be further
+    # along; GET shows where it is now).
     return JsonResponse(
-        order_json(reservation), status_code=202, headers={"Location": f"/v1/orders/{order_id}"}
+        order_json(ComposedOrder(reservation)),
+        status_code=202,
+        headers={"Location": f"/v1/orders/{order_id}"},
     )
 
 
 @router.get("/{order_id}", response_model=Order, responses=problem_responses(401, 403, 404, 422, 503, 504))
-async def get_order(order_id: UUID, principal: CustomerOrAdmin, inventory: Inventory, ctx: Ctx) -> Response:
-    """The composed order; customers see only their own (anything else is 404)."""
+async def get_order(order_id: UUID, principal: CustomerOrAdmin, composer: Composer, ctx: Ctx) -> Response:
+    """The composed order; customers see only their own (anything else is 404).
+
+    A service that does not answer in time leaves its part out and is named in `degraded`.
+    """
+    return JsonResponse(order_json(await _visible_order(composer, ctx, principal, str(order_id))))
+
+
+@router.post(
+    "/{order_id}:cancel",
+    status_code=202,
+    response_model=Order,
+    responses=problem_responses(401, 403, 404, 409, 422, 503, 504),
+)
+async def cancel_order(
+    *,
+    order_id: UUID,
+    principal: CustomerOrAdmin,
+    inventory: Inventory,
+    shipping: Shipping,
+    composer: Composer,
+    ctx: Ctx,
+) -> Response:
+    """Cancel an order that was not dispatched (owner or admin); 409 ORDER_ALREADY_DISPATCHED after.
+
+    Shipping accepts the cancellation; the refund and the release of the stock follow
+    asynchronously, so the order shows CANCELLED once they (or a cancelled shipment) are visible.
+    A repeated cancel is accepted again and changes nothing.
+    """
     order = str(order_id)
-    try:
-        reservation = await inventory.get_reservation(ctx, order)
-    except BackendError as exc:
-        if exc.code == "NOT_FOUND":
-            raise _not_found(order) from None
-        raise
-    if not _may_see(principal, reservation.customer_id):
-        raise _not_found(order)
-    return JsonResponse(order_json(reservation))
+    reservation = await _visible_reservation(inventory, ctx, principal, order)
+    by_admin = principal.role is Role.ADMIN
+    await shipping.cancel_order(ctx, cancel_order_request(order, reservation.customer_id, by_admin=by_admin))
+    return JsonResponse(order_json(await composer.complete(ctx, reservation)), status_code=202)
+
+
+@router.get(
+    "/{order_id}/events",
+    response_class=EventStreamResponse,
+    responses={
+        200: {
+            "description": "`event: status` messages whose `data` is the composed order (as GET "
+            "returns it): the current status first, then each change. The stream ends after "
+            "DELIVERED, CANCELLED or PAYMENT_FAILED, or after the configured maximum duration.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 403, 404, 422, 503, 504),
+    },
+)
+async def order_events(
+    order_id: UUID, principal: CustomerOrAdmin, composer: Composer, ctx: Ctx, settings: Settings
+) -> Response:
+    """Follow an order's status as server-sent events (owner or admin)."""
+    order = str(order_id)
+    first = await _visible_order(composer, ctx, principal, order)
+
+    async def compose() -> ComposedOrder:
+        # Every poll has a budget of its own: the request's would end the stream after a second or two.
+        return await composer.compose(ctx.renewed(settings.request_timeout_seconds), order)
+
+    limits = StreamLimits(
+        poll_seconds=settings.events_poll_seconds,
+        max_seconds=settings.events_max_seconds,
+        heartbeat_seconds=settings.events_heartbeat_seconds,
+    )
+    stream = OrderEventStream(first, compose, limits)
+    return EventStreamResponse(stream.events(), headers=_STREAM_HEADERS)
 
 
 @router.get("", response_model=OrderPage, responses=problem_responses(401, 403, 422, 503, 504))
@@ -87,6 +155,7 @@ async def list_orders(
     *,
     principal: CustomerOrAdmin,
     inventory: Inventory,
+    composer: Composer,
     ctx: Ctx,
     settings: Settings,
     customer_id: Annotated[CustomerId | None, Query(description="Admins: filter by customer.")] = None,
@@ -101,9 +170,35 @@ async def list_orders(
         customer_id = principal.subject
     size = min(page_size or settings.default_page_size, settings.max_page_size)
     page = await inventory.list_reservations(ctx, customer_id or "", size, page_token)
-    orders = [order_json(reservation) for reservation in page.reservations]
-    return JsonResponse({"orders": orders, "next_page_token": page.next_page_token})
+    orders = await composer.complete_all(ctx, page.reservations)
+    return JsonResponse({"orders": [order_json(o) for o in orders], "next_page_token": page.next_page_token})
 
 
-def _may_see(principal: Principal, owner: str) -> bool:
-    return principal.role is Role.ADMIN or principal.subject == owner
+async def _visible_reservation(
+    inventory: InventoryClient, ctx: RequestContext, principal: Principal, order_id: str
+) -> inventory_pb2.Reservation:
+    """The order's reservation if the caller may see it; 404 alike for unknown and someone else's."""
+    try:
+        reservation = await inventory.get_reservation(ctx, order_id)
+    except BackendError as exc:
+        if exc.code == "NOT_FOUND":
+            raise _not_found(order_id) from None
+        raise
+    if not principal.may_access(reservation.customer_id):
+        raise _not_found(order_id)
+    return reservation
+
+
+async def _visible_order(
+    composer: OrderComposer, ctx: RequestContext, principal: Principal, order_id: str
+) -> ComposedOrder:
+    """The composed order if the caller may see it; 404 alike for unknown and someone else's."""
+    try:
+        order = await composer.compose(ctx, order_id)
+    except BackendError as exc:
+        if exc.code == "NOT_FOUND":
+            raise _not_found(order_id) from None
+        raise
+    if not principal.may_access(order.reservation.customer_id):
+        raise _not_found(order_id)
+    return order

@@ -2,12 +2,15 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from edge_gateway.schemas.address import Address
+from edge_gateway.schemas.billing import InvoiceSummary
 from edge_gateway.schemas.items import Sku
 from edge_gateway.schemas.money import NEXT_PAGE_TOKEN_DESCRIPTION, Money
+from edge_gateway.schemas.shipping import ShipmentSummary
 
 CustomerId = Annotated[str, Field(min_length=1, max_length=128, examples=["alice"])]
 
@@ -30,19 +33,6 @@ class OrderLineIn(BaseModel):
 
     sku: Sku
     quantity: int = Field(ge=1, description="Units to order, 1 to the per-line cap (default 1000).")
-
-
-class Address(BaseModel):
-    """A postal address to ship to."""
-
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
-
-    name: str = Field(min_length=1, max_length=200, examples=["Alice Example"])
-    line1: str = Field(min_length=1, max_length=200, examples=["Hauptstrasse 1"])
-    line2: str | None = Field(default=None, max_length=200)
-    city: str = Field(min_length=1, max_length=100, examples=["Berlin"])
-    postal_code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{0,15}$", examples=["10115"])
-    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2.", examples=["DE"])
 
 
 class PlaceOrderBody(BaseModel):
@@ -71,10 +61,15 @@ class OrderTotals(BaseModel):
     """Amounts of the order; shipping fee and total join once billing has invoiced it."""
 
     subtotal: Money
+    shipping_fee: Money | None = Field(default=None, description="Absent until the order is invoiced.")
+    total: Money | None = Field(default=None, description="Absent until the order is invoiced.")
+
+
+OrderPart = Literal["billing", "shipping"]
 
 
 class Order(BaseModel):
-    """The composed view of an order."""
+    """The composed view of an order: its reservation, invoice and shipment."""
 
     order_id: str = Field(description="UUID of the order.")
     customer_id: str
@@ -83,8 +78,16 @@ class Order(BaseModel):
     shipping_address: Address
     totals: OrderTotals
     total_weight_grams: int
+    invoice: InvoiceSummary | None = Field(default=None, description="Absent until billing invoiced it.")
+    shipment: ShipmentSummary | None = Field(
+        default=None, description="Absent until the order is paid (or if it was cancelled before)."
+    )
+    degraded: list[OrderPart] = Field(
+        description="Services that did not answer in time; their parts are missing and the status is "
+        "derived from the parts that answered."
+    )
     created_at: datetime | None
-    updated_at: datetime | None
+    updated_at: datetime | None = Field(description="The latest change of any part of the order.")
 
 
 class OrderPage(BaseModel):

@@ -1,38 +1,31 @@
-"""Fixtures: a fake inventory gRPC server on port 0 and the edge app in front of it, lifespan included."""
+"""Fixtures: fake inventory, billing and shipping gRPC servers and the edge app in front of them."""
 
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-import grpc
 import httpx
 import pytest
-from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from fastapi import FastAPI
 
 from edge_gateway.app import create_app
-from edge_gateway.backends import HEALTH_SERVICE
 from edge_gateway.settings import EdgeSettings
+from edge_gateway.tests.fake_billing import FakeBilling
 from edge_gateway.tests.fake_inventory import FakeInventory
+from edge_gateway.tests.fake_shipping import FakeShipping
+from edge_gateway.tests.saga import Saga
+from edge_gateway.tests.servers import (
+    AppFactory,
+    BillingServer,
+    EdgeFactory,
+    InventoryServer,
+    ShippingServer,
+    serve,
+)
+from mercado.billing.v1 import billing_pb2_grpc
 from mercado.inventory.v1 import inventory_pb2_grpc
-
-EdgeFactory = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
-
-
-@dataclass
-class InventoryServer:
-    """The running fake and the knobs the tests turn."""
-
-    fake: FakeInventory
-    health: health.aio.HealthServicer
-    address: str
-
-    async def set_serving(self, serving: bool) -> None:
-        status = (
-            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
-        )
-        await self.health.set(HEALTH_SERVICE["inventory"], status)
+from mercado.shipping.v1 import shipping_pb2_grpc
 
 
 @pytest.fixture(autouse=True)
@@ -49,33 +42,59 @@ async def inventory() -> AsyncIterator[InventoryServer]:
     fake.add_item("MUG-001", price=1999, on_hand=10)
     fake.add_item("TEE-002", price=2500, on_hand=5, weight=200)
     fake.add_item("CAP-003", price=1500, on_hand=0)
-    server = grpc.aio.server()
-    inventory_pb2_grpc.add_InventoryServiceServicer_to_server(fake, server)
-    health_servicer = health.aio.HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    port = server.add_insecure_port("127.0.0.1:0")
-    await server.start()
-    running = InventoryServer(fake, health_servicer, f"127.0.0.1:{port}")
-    await running.set_serving(True)
-    yield running
-    await server.stop(None)
+    async with serve("inventory", fake, inventory_pb2_grpc.add_InventoryServiceServicer_to_server) as running:
+        yield running
 
 
 @pytest.fixture
-def edge_for(inventory: InventoryServer) -> EdgeFactory:
-    """Build an edge (settings overridable) in front of the fake, run its lifespan, yield a client."""
+async def billing() -> AsyncIterator[BillingServer]:
+    async with serve(
+        "billing", FakeBilling(), billing_pb2_grpc.add_BillingServiceServicer_to_server
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+async def shipping() -> AsyncIterator[ShippingServer]:
+    fake = FakeShipping()
+    async with serve("shipping", fake, shipping_pb2_grpc.add_ShippingServiceServicer_to_server) as running:
+        yield running
+
+
+@pytest.fixture
+def saga(inventory: InventoryServer, billing: BillingServer, shipping: ShippingServer) -> Saga:
+    return Saga(inventory, billing, shipping)
+
+
+@pytest.fixture
+def edge_app_for(inventory: InventoryServer, billing: BillingServer, shipping: ShippingServer) -> AppFactory:
+    """Build an edge (settings overridable) in front of the fakes and run its lifespan."""
+
+    @asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[FastAPI]:
+        addresses = {
+            "inventory_addr": inventory.address,
+            "billing_addr": billing.address,
+            "shipping_addr": shipping.address,
+        }
+        app = create_app(EdgeSettings(**{**addresses, **overrides}))
+        async with app.router.lifespan_context(app):
+            yield app
+
+    return start
+
+
+@pytest.fixture
+def edge_for(edge_app_for: AppFactory) -> EdgeFactory:
+    """Like edge_app_for, yielding an HTTP client of the app."""
 
     @asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[httpx.AsyncClient]:
-        settings = EdgeSettings(**{"inventory_addr": inventory.address, **overrides})
-        app = create_app(settings)
-        # raise_app_exceptions=False: a crash must be observed as the 500 a client would get.
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with (
-            app.router.lifespan_context(app),
-            httpx.AsyncClient(transport=transport, base_url="http://edge.test") as client,
-        ):
-            yield client
+        async with edge_app_for(**overrides) as app:
+            # raise_app_exceptions=False: a crash must be observed as the 500 a client would get.
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://edge.test") as client:
+                yield client
 
     return start
 

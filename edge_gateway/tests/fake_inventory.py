@@ -2,50 +2,21 @@
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import NoReturn
 
-import grpc
-from google.protobuf import any_pb2, timestamp_pb2
-from google.rpc import code_pb2, error_details_pb2, status_pb2
-from grpc_status import rpc_status
+from google.rpc import code_pb2
 
+from edge_gateway.tests import rich_status
+from edge_gateway.tests.rich_status import Context, record_call
+from edge_gateway.tests.rich_status import now as _now
 from mercado.common.v1 import money_pb2
 from mercado.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
-DOMAIN = "mercado.inventory"
-
-Context = grpc.aio.ServicerContext[Any, Any]
-
 
 async def abort(
-    context: Context,
-    code: int,
-    reason: str,
-    message: str,
-    violations: Sequence[tuple[str, str]] = (),
+    context: Context, code: int, reason: str, message: str, violations: Sequence[tuple[str, str]] = ()
 ) -> NoReturn:
-    """Fail the call the way the chassis interceptor does: ErrorInfo, plus BadRequest if any."""
-    info, details = any_pb2.Any(), []
-    info.Pack(error_details_pb2.ErrorInfo(reason=reason, domain=DOMAIN))
-    details.append(info)
-    if violations:
-        bad = any_pb2.Any()
-        bad.Pack(
-            error_details_pb2.BadRequest(
-                field_violations=[
-                    error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations
-                ]
-            )
-        )
-        details.append(bad)
-    status = status_pb2.Status(code=code, message=message, details=details)
-    await context.abort_with_status(rpc_status.to_status(status))
-
-
-def _now() -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.GetCurrentTime()
-    return stamp
+    await rich_status.abort(context, code, reason, message, violations, domain="mercado.inventory")
 
 
 def _eur(amount: int) -> money_pb2.Money:
@@ -59,6 +30,7 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer):
         self.items: dict[str, inventory_pb2.Item] = {}
         self.reservations: dict[str, tuple[inventory_pb2.ReserveStockRequest, inventory_pb2.Reservation]] = {}
         self.hanging_skus: set[str] = set()
+        self.reservations_held: asyncio.Event | None = None  # GetReservation answers once it is set
         self.crash_message: str | None = None
         self.calls: list[tuple[str, dict[str, str], float | None]] = []
         self.last_list_page_size = 0
@@ -76,8 +48,7 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer):
         )
 
     def _record(self, method: str, context: Context) -> None:
-        metadata = {key: str(value) for key, value in (context.invocation_metadata() or ())}
-        self.calls.append((method, metadata, context.time_remaining()))
+        record_call(self.calls, method, context)
 
     def methods_called(self) -> list[str]:
         return [method for method, _, _ in self.calls]
@@ -199,6 +170,8 @@ class FakeInventory(inventory_pb2_grpc.InventoryServiceServicer):
         self, request: inventory_pb2.GetReservationRequest, context: Context
     ) -> inventory_pb2.GetReservationResponse:
         self._record("GetReservation", context)
+        if self.reservations_held is not None:
+            await self.reservations_held.wait()
         if request.order_id not in self.reservations:
             message = f"no reservation for order {request.order_id}"
             await abort(context, code_pb2.NOT_FOUND, "RESERVATION_NOT_FOUND", message)

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from edge_gateway import devtoken
 from edge_gateway.schemas.orders import OrderPage
 from edge_gateway.tests.assertions import problem, resource
-from edge_gateway.tests.conftest import EdgeFactory
+from edge_gateway.tests.servers import EdgeFactory
 from edge_gateway.tests.tokens import bearer, claims, hmac_signed, signed_with, unsigned
 
 OTHER_SECRET = "an-attacker-guessed-secret-of-32-bytes-or-more"

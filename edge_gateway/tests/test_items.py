@@ -5,7 +5,7 @@ import pytest
 
 from edge_gateway.schemas.items import Item, ItemPage
 from edge_gateway.tests.assertions import fields, problem, resource
-from edge_gateway.tests.conftest import EdgeFactory, InventoryServer
+from edge_gateway.tests.servers import EdgeFactory, InventoryServer
 from edge_gateway.tests.tokens import bearer
 
 ADMIN = bearer("root", "admin")

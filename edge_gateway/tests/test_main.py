@@ -20,7 +20,9 @@ def edge_process(tmp_path: Path) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**os.environ, "EDGE_PORT": str(port), "EDGE_INVENTORY_ADDR": "127.0.0.1:1"}
+    # Port 1 is never a backend here, whatever else runs on this machine.
+    down = {f"EDGE_{name}_ADDR": "127.0.0.1:1" for name in ("INVENTORY", "BILLING", "SHIPPING")}
+    env = {**os.environ, "EDGE_PORT": str(port), **down}
     log = tmp_path / "edge.log"
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "edge_gateway"], cwd=REPO, env=env, stderr=sink)
@@ -50,5 +52,6 @@ def test_module_entrypoint_serves_liveness_and_reports_backends_down(edge_proces
     ready = httpx.get(f"{edge_process}/readyz", timeout=5.0)
     item = httpx.get(f"{edge_process}/v1/items/MUG-001", timeout=5.0)
 
-    assert (ready.status_code, ready.json()["backends"]) == (503, {"inventory": "UNREACHABLE"})
+    assert ready.status_code == 503
+    assert ready.json()["backends"] == dict.fromkeys(("inventory", "billing", "shipping"), "UNREACHABLE")
     assert (item.status_code, item.headers["content-type"]) == (503, "application/problem+json")

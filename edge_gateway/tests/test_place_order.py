@@ -9,8 +9,8 @@ import pytest
 
 from edge_gateway.schemas.orders import Order, OrderStatus
 from edge_gateway.tests.assertions import fields, problem, resource
-from edge_gateway.tests.conftest import EdgeFactory, InventoryServer
 from edge_gateway.tests.order_bodies import ADDRESS, ORDER, order_with
+from edge_gateway.tests.servers import EdgeFactory, InventoryServer
 from edge_gateway.tests.tokens import bearer
 
 ALICE = bearer("alice")

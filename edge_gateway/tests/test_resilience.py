@@ -8,7 +8,7 @@ import pytest
 from edge_gateway.schemas.health import Liveness, Readiness
 from edge_gateway.schemas.items import Item
 from edge_gateway.tests.assertions import problem, resource
-from edge_gateway.tests.conftest import EdgeFactory, InventoryServer
+from edge_gateway.tests.servers import EdgeFactory, InventoryServer, ShippingServer
 from edge_gateway.tests.tokens import bearer
 
 
@@ -56,26 +56,29 @@ async def test_backend_down_is_503_without_internal_detail(
     assert closed_address.split(":")[1] not in response.text
 
 
-async def test_readyz_is_503_and_healthz_200_while_the_backend_is_down(
-    edge_for: EdgeFactory, closed_address: str
+@pytest.mark.parametrize("backend", ["inventory", "billing", "shipping"])
+async def test_readyz_is_503_and_healthz_200_while_any_backend_is_down(
+    edge_for: EdgeFactory, closed_address: str, backend: str
 ) -> None:
-    async with edge_for(inventory_addr=closed_address) as edge:
+    async with edge_for(**{f"{backend}_addr": closed_address}) as edge:
         ready = await edge.get("/readyz")
         live = await edge.get("/healthz")
 
-    assert resource(ready, 503, Readiness).backends == {"inventory": "UNREACHABLE"}
+    expected = dict.fromkeys(("inventory", "billing", "shipping"), "SERVING") | {backend: "UNREACHABLE"}
+    assert resource(ready, 503, Readiness).backends == expected
     assert resource(live, 200, Liveness).status == "ok"
 
 
 async def test_readyz_follows_the_backends_health_status(
-    edge: httpx.AsyncClient, inventory: InventoryServer
+    edge: httpx.AsyncClient, shipping: ShippingServer
 ) -> None:
     serving = resource(await edge.get("/readyz"), 200, Readiness)
-    await inventory.set_serving(False)
+    await shipping.set_serving(False)
     draining = resource(await edge.get("/readyz"), 503, Readiness)
 
-    assert (serving.status, serving.backends) == ("ready", {"inventory": "SERVING"})
-    assert (draining.status, draining.backends) == ("not_ready", {"inventory": "NOT_SERVING"})
+    everyone = dict.fromkeys(("inventory", "billing", "shipping"), "SERVING")
+    assert (serving.status, serving.backends) == ("ready", everyone)
+    assert (draining.status, draining.backends) == ("not_ready", everyone | {"shipping": "NOT_SERVING"})
 
 
 async def test_request_id_and_trace_are_propagated_to_the_backend(

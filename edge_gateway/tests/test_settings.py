@@ -11,6 +11,8 @@ def test_defaults_match_the_documented_local_setup() -> None:
     settings = load_settings()
 
     assert (settings.host, settings.port, settings.inventory_addr) == ("127.0.0.1", 8080, "127.0.0.1:50051")
+    assert (settings.billing_addr, settings.shipping_addr) == ("127.0.0.1:50052", "127.0.0.1:50053")
+    assert (settings.events_poll_seconds, settings.events_max_seconds) == (0.25, 300.0)
     assert (settings.jwt_algorithm, settings.request_timeout_seconds) == ("HS256", 2.0)
     assert (settings.max_body_bytes, settings.workers, settings.access_log) == (65536, 1, False)
 
@@ -37,6 +39,8 @@ def test_environment_variables_use_the_edge_prefix(monkeypatch: pytest.MonkeyPat
         ("EDGE_JWT_SECRET", "too-short"),
         ("EDGE_JWT_ALGORITHM", "none"),
         ("EDGE_MAX_PAGE_SIZE", "5"),
+        ("EDGE_COMPOSITION_MARGIN_SECONDS", "2"),
+        ("EDGE_EVENTS_POLL_SECONDS", "0"),
     ],
 )
 def test_bad_values_exit_with_status_2_naming_the_problem(
