@@ -1,0 +1,1 @@
+"""Mercado's service chassis: shared mechanisms (config, logs, gRPC, DB, outbox, inbox, NATS), no business."""

@@ -1,0 +1,128 @@
+"""Map exceptions raised by servicers to gRPC statuses with google.rpc rich details; no domain knowledge."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import grpc.aio
+from google.protobuf import any_pb2
+from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from chassis.grpc_handlers import guard_handler
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_MESSAGE = "internal error"
+
+
+@dataclass(frozen=True)
+class FieldViolation:
+    field: str
+    description: str
+
+
+@dataclass(frozen=True)
+class ErrorMapping:
+    code: grpc.StatusCode
+    reason: str
+
+
+ErrorTable = Mapping[type[BaseException], ErrorMapping]
+
+
+def find_mapping(table: ErrorTable, error: BaseException) -> ErrorMapping | None:
+    """The entry for the most specific class of `error` present in the table."""
+    for cls in type(error).__mro__:
+        mapping = table.get(cls)
+        if mapping is not None:
+            return mapping
+    return None
+
+
+def _violations(error: BaseException) -> list[FieldViolation]:
+    # Domain errors cannot import the chassis, so they carry plain (field, description) pairs.
+    found: Iterable[Any] = getattr(error, "violations", None) or ()
+    result = []
+    for item in found:
+        if isinstance(item, FieldViolation):
+            result.append(item)
+        else:
+            field, description = item
+            result.append(FieldViolation(str(field), str(description)))
+    return result
+
+
+def _packed(detail: Any) -> any_pb2.Any:
+    packed = any_pb2.Any()
+    packed.Pack(detail)
+    return packed
+
+
+def rich_status(error: BaseException, mapping: ErrorMapping, domain: str) -> grpc.Status:
+    """A status with the code, `str(error)` as message, ErrorInfo and (if any) BadRequest details."""
+    info = error_details_pb2.ErrorInfo(reason=mapping.reason, domain=domain)
+    metadata = getattr(error, "metadata", None)
+    if isinstance(metadata, Mapping):
+        info.metadata.update({str(k): str(v) for k, v in metadata.items()})
+    status = status_pb2.Status(code=mapping.code.value[0], message=str(error) or mapping.reason)
+    status.details.append(_packed(info))
+    violations = _violations(error)
+    if violations:
+        bad_request = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+                for v in violations
+            ]
+        )
+        status.details.append(_packed(bad_request))
+    result: grpc.Status = rpc_status.to_status(status)
+    return result
+
+
+class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
+    """Turns mapped exceptions into their status and anything else into INTERNAL "internal error"."""
+
+    def __init__(self, table: ErrorTable, *, domain: str = "mercado") -> None:
+        self._table = dict(table)
+        self._domain = domain
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+
+        @asynccontextmanager
+        async def guard(context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
+            try:
+                yield
+            except grpc.aio.AbortError:
+                raise
+            except Exception as error:  # the boundary where every failure becomes a status
+                await self._abort(context, method, error)
+
+        return guard_handler(handler, guard)
+
+    async def _abort(
+        self, context: grpc.aio.ServicerContext[Any, Any], method: str, error: Exception
+    ) -> None:
+        mapping = find_mapping(self._table, error)
+        if mapping is None:
+            logger.exception("unhandled error in %s", method, extra={"grpc_method": method})
+            await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+        status = rich_status(error, mapping, self._domain)
+        logger.info(
+            "%s failed: %s",
+            method,
+            mapping.reason,
+            extra={"grpc_method": method, "grpc_code": mapping.code.name, "reason": mapping.reason},
+        )
+        await context.abort(status.code, status.details, status.trailing_metadata)

@@ -1,0 +1,137 @@
+"""gRPC server bootstrap: options, request-context and error interceptors, health and reflection."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import grpc
+import grpc.aio
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from chassis.errors import ErrorMappingInterceptor, ErrorTable
+from chassis.grpc_handlers import guard_handler
+from chassis.logs import bind_log_context
+from chassis.tracing import new_trace_id, trace_id_from
+
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+class RequestContextInterceptor(grpc.aio.ServerInterceptor):
+    """Binds request_id (`x-request-id` or a new one) and trace_id (`traceparent`) into the logs."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> Any:
+        metadata = dict(handler_call_details.invocation_metadata or ())
+        request_id = str(metadata.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:128]
+        trace_id = trace_id_from(str(metadata.get("traceparent") or "")) or new_trace_id()
+
+        @asynccontextmanager
+        async def guard(_context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
+            with bind_log_context(request_id=request_id, trace_id=trace_id):
+                yield
+
+        return guard_handler(await continuation(handler_call_details), guard)
+
+
+def create_server(
+    *,
+    error_table: ErrorTable,
+    max_message_bytes: int,
+    extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
+    domain: str = "mercado",
+) -> grpc.aio.Server:
+    """A grpc.aio server with size limits, keepalive and the interceptors; ports are added by the caller."""
+    options = [
+        ("grpc.max_send_message_length", max_message_bytes),
+        ("grpc.max_receive_message_length", max_message_bytes),
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ("grpc.http2.max_pings_without_data", 0),
+        # Two processes silently sharing a port would split traffic between old and new code.
+        ("grpc.so_reuseport", 0),
+    ]
+    interceptors = [RequestContextInterceptor(), ErrorMappingInterceptor(error_table, domain=domain)]
+    return grpc.aio.server(interceptors=[*interceptors, *extra_interceptors], options=options)
+
+
+class HealthReporter:
+    """Publishes per-service health through the standard grpc.health.v1 service."""
+
+    def __init__(self, service_names: Sequence[str]) -> None:
+        self._names = [health.OVERALL_HEALTH, *service_names]
+        self._servicer = health.aio.HealthServicer()
+        self._serving: bool | None = None
+        self._shut_down = False
+
+    @property
+    def serving(self) -> bool:
+        return bool(self._serving) and not self._shut_down
+
+    def register(self, server: grpc.aio.Server) -> None:
+        health_pb2_grpc.add_HealthServicer_to_server(self._servicer, server)
+
+    async def set_serving(self, serving: bool) -> None:
+        if self._shut_down or serving == self._serving:
+            return
+        status = (
+            health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in self._names:
+            await self._servicer.set(name, status)
+        if self._serving is not None or serving:
+            logger.log(
+                logging.INFO if serving else logging.WARNING,
+                "health: %s",
+                "SERVING" if serving else "NOT_SERVING",
+            )
+        self._serving = serving
+
+    async def shutdown(self) -> None:
+        """NOT_SERVING for good: load balancers stop sending new calls while in-flight ones finish."""
+        await self.set_serving(False)
+        self._shut_down = True
+        await self._servicer.enter_graceful_shutdown()
+
+    async def monitor(self, checks: Sequence[Callable[[], Awaitable[bool]]], interval: float = 2.0) -> None:
+        """Every `interval` seconds: SERVING when every check passes, NOT_SERVING otherwise."""
+        while not self._shut_down:
+            await self.set_serving(await _all_pass(checks))
+            await asyncio.sleep(interval)
+
+
+async def _all_pass(checks: Sequence[Callable[[], Awaitable[bool]]]) -> bool:
+    for check in checks:
+        try:
+            if not await check():
+                return False
+        except Exception:  # a failing check means an unhealthy dependency
+            logger.exception("health check failed")
+            return False
+    return True
+
+
+def enable_reflection(server: grpc.aio.Server, service_names: Sequence[str]) -> None:
+    """Server reflection for the given services plus health and reflection themselves."""
+    names = (*service_names, health.SERVICE_NAME, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(names, server)
+
+
+def remaining_timeout(context: grpc.aio.ServicerContext[Any, Any], default: float) -> float:
+    """Seconds left before the caller's deadline, capped at `default` (used when there is none)."""
+    remaining = context.time_remaining()
+    if remaining is None:
+        return default
+    return max(0.0, min(remaining, default))

@@ -1,0 +1,61 @@
+"""Inbox and dead-letter tables: remember handled events per consumer so redeliveries have no effect."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.outbox.table import utc_now
+
+
+def inbox_table(metadata: MetaData, name: str = "inbox") -> Table:
+    """One row per (consumer, event) already handled; written in the handler's own transaction."""
+    return Table(
+        name,
+        metadata,
+        Column("consumer", String(200), primary_key=True),
+        Column("event_id", String(64), primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    )
+
+
+def dead_letter_table(metadata: MetaData, name: str = "dead_letter") -> Table:
+    """Messages a consumer gave up on, kept with the error for an operator to inspect or replay."""
+    return Table(
+        name,
+        metadata,
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("consumer", String(200), nullable=False),
+        Column("subject", String(255), nullable=False),
+        Column("event_id", String(64), nullable=True),
+        Column("event_type", String(255), nullable=True),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("error", Text, nullable=False),
+        Column("deliveries", Integer, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+    )
+
+
+async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str) -> bool:
+    """Record `event_id` as handled by `consumer` in the caller's transaction.
+
+    Returns False when it was already recorded: the event was handled before and the caller must
+    not apply its effect again. ON CONFLICT DO NOTHING keeps the transaction usable (a failed INSERT
+    would abort it on PostgreSQL), and a concurrent claim of the same event waits on the key and
+    then sees the conflict, so only one transaction ever wins.
+    """
+    values = {"consumer": consumer, "event_id": event_id, "processed_at": utc_now()}
+    dialect = session.get_bind().dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+    else:
+        raise NotImplementedError(f"inbox claim is not implemented for {dialect}")
+    result = await session.execute(statement)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

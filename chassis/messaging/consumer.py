@@ -1,0 +1,166 @@
+"""The pull-consumer loop of one service: fetch, run handlers, then ack, nak with backoff or dead-letter."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Sequence
+
+from google.protobuf.message import DecodeError
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+from chassis.logs import bind_log_context
+from chassis.messaging.dead_letters import DeadLetterSink
+from chassis.messaging.delivery import FetchLoop, KeepAlive, settle
+from chassis.messaging.events import (
+    IncomingEvent,
+    PoisonMessage,
+    Subscription,
+    TransientError,
+    validate_event,
+)
+from chassis.naming import durable_for, stream_for, subject_for
+from chassis.tracing import new_trace_id, trace_id_from
+
+logger = logging.getLogger(__name__)
+
+# Deliveries the server allows beyond our own limit, so a message whose dead-letter write failed on
+# its last attempt is offered again instead of being dropped by the server.
+DEAD_LETTER_SLACK = 3
+
+
+def incoming_event(msg: Msg) -> IncomingEvent:
+    headers = dict(msg.headers or {})
+    return IncomingEvent(
+        event_id=headers.get("ce-id", ""),
+        event_type=headers.get("ce-type", ""),
+        subject=msg.subject,
+        payload=msg.data,
+        headers=headers,
+        delivery=msg.metadata.num_delivered,
+    )
+
+
+class EventConsumer:
+    """Durable pull consumers (one per subscription) with explicit ack; handlers run concurrently.
+
+    A handler must commit its effect together with `inbox.claim(...)`: the message is acked only after
+    the handler returns, and may still be delivered again, so the inbox is what prevents a second effect.
+    `max_deliver` counts handler attempts; the last failed attempt is dead-lettered.
+    """
+
+    def __init__(
+        self,
+        js: JetStreamContext,
+        *,
+        service: str,
+        subscriptions: Sequence[Subscription],
+        dead_letters: DeadLetterSink,
+        max_deliver: int = 10,
+        ack_wait_seconds: float = 30,
+        batch_size: int = 64,
+        backoff: Sequence[float] = (0.2, 0.5, 1, 2, 5, 10),
+        fetch_timeout_seconds: float = 1.0,
+    ) -> None:
+        if max_deliver < 1 or batch_size < 1 or not backoff:
+            raise ValueError("max_deliver and batch_size must be positive and backoff non-empty")
+        self._js = js
+        self._service = service
+        self._subscriptions = list(subscriptions)
+        self._dead_letters = dead_letters
+        self._max_deliver = max_deliver
+        self._ack_wait = ack_wait_seconds
+        self._batch_size = batch_size
+        self._backoff = list(backoff)
+        self._fetch_timeout = fetch_timeout_seconds
+        self._stopping = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+
+    def consumer_config(self, event_type: str) -> ConsumerConfig:
+        durable = durable_for(self._service, event_type)
+        return ConsumerConfig(
+            name=durable,
+            durable_name=durable,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=self._ack_wait,
+            max_deliver=self._max_deliver + DEAD_LETTER_SLACK,
+            filter_subject=subject_for(event_type),
+            max_ack_pending=max(1000, 4 * self._batch_size),
+        )
+
+    async def start(self) -> None:
+        """Create or update every durable consumer explicitly, then start one fetch loop per subscription."""
+        self._stopping.clear()
+        for subscription in self._subscriptions:
+            stream = stream_for(subscription.event_type)
+            config = self.consumer_config(subscription.event_type)
+            # pull_subscribe() would keep an existing durable's old config: create-or-update it first.
+            await self._js.add_consumer(stream, config)
+            pull = await self._js.pull_subscribe_bind(durable=config.durable_name, stream=stream)
+            durable = str(config.durable_name)
+
+            loop = FetchLoop(
+                pull,
+                durable,
+                functools.partial(self.handle, subscription, durable),
+                stopping=self._stopping,
+                max_in_flight=self._batch_size,
+                fetch_timeout=self._fetch_timeout,
+            )
+            self._loops.append(asyncio.create_task(loop.run(), name=f"consume {durable}"))
+            logger.info("consuming %s as %s", subscription.event_type, config.durable_name)
+
+    async def stop(self) -> None:
+        """Stop fetching and wait for in-flight handlers (each loop exits after its current fetch)."""
+        self._stopping.set()
+        loops, self._loops = self._loops, []
+        if loops:
+            await asyncio.gather(*loops, return_exceptions=True)
+
+    @property
+    def stopping(self) -> bool:
+        """True once `stop()` was called: handlers may use it to cut long work short."""
+        return self._stopping.is_set()
+
+    async def handle(self, subscription: Subscription, durable: str, msg: Msg) -> None:
+        """Run the handler for one message and settle it with the broker."""
+        event = incoming_event(msg)
+        trace_id = trace_id_from(event.headers.get("traceparent")) or new_trace_id()
+        with bind_log_context(event_id=event.event_id, trace_id=trace_id, consumer=durable):
+            try:
+                validate_event(event, subscription.event_type)
+                with KeepAlive(msg, self._ack_wait / 2):
+                    await subscription.handler(event)
+            except (PoisonMessage, DecodeError) as error:
+                await self._dead_letter(durable, msg, event, f"{type(error).__name__}: {error}")
+            except Exception as error:  # every other failure is retried, then dead-lettered
+                await self._retry_or_give_up(durable, msg, event, error)
+            else:
+                await settle(msg.ack, event)
+
+    async def _retry_or_give_up(self, durable: str, msg: Msg, event: IncomingEvent, error: Exception) -> None:
+        if event.delivery >= self._max_deliver:
+            reason = f"gave up after {event.delivery} deliveries: {type(error).__name__}: {error}"
+            await self._dead_letter(durable, msg, event, reason)
+            return
+        delay = self._backoff[min(event.delivery, len(self._backoff)) - 1]
+        if isinstance(error, TransientError):
+            logger.warning("transient failure, retry in %.1fs: %s", delay, error)
+        else:
+            logger.exception("handler failed, retry in %.1fs", delay)
+        await settle(lambda: msg.nak(delay=delay), event)
+
+    async def _dead_letter(self, durable: str, msg: Msg, event: IncomingEvent, reason: str) -> None:
+        try:
+            await self._dead_letters.record(durable, event, reason)
+        except Exception:  # keep the message: it is offered again later
+            logger.exception("could not record dead letter; message will be redelivered")
+            delay = self._backoff[min(event.delivery, len(self._backoff)) - 1]
+            await settle(lambda: msg.nak(delay=delay), event)
+            return
+        logger.error("dead-lettered: %s", reason)
+        await settle(msg.term, event)

@@ -1,0 +1,90 @@
+"""The outbox table and the in-process handle that stages rows and wakes the relay."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    insert,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from chassis.outbox.message import OutboxMessage
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
+    """Events waiting to be (or already) published, in commit order (`seq`)."""
+    table = Table(
+        name,
+        metadata,
+        # SQLite only auto-increments an INTEGER PRIMARY KEY, PostgreSQL gets a 64-bit sequence.
+        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+        Column("event_id", String(64), nullable=False, unique=True),
+        Column("subject", String(255), nullable=False),
+        Column("event_type", String(255), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("headers", JSON, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
+        Column("published_at", DateTime(timezone=True), nullable=True),
+    )
+    # The relay only ever scans unpublished rows; a partial index keeps that scan small as history grows.
+    unpublished = table.c.published_at.is_(None)
+    Index(f"ix_{name}_unpublished", table.c.seq, sqlite_where=unpublished, postgresql_where=unpublished)
+    return table
+
+
+class Outbox:
+    """One per service process: writes staged events into the caller's transaction, wakes the relay."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._wakeup = asyncio.Event()
+
+    async def stage(self, session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+        if not messages:
+            return
+        now = utc_now()
+        rows = [
+            {
+                "event_id": m.event_id,
+                "subject": m.subject,
+                "event_type": m.event_type,
+                "payload": m.payload,
+                "headers": dict(m.headers),
+                "created_at": now,
+            }
+            for m in messages
+        ]
+        await session.execute(insert(self.table), rows)
+
+    def notify(self) -> None:
+        """Tell the relay new rows were committed (called after commit, never before)."""
+        self._wakeup.set()
+
+    def clear(self) -> None:
+        self._wakeup.clear()
+
+    async def wait(self, seconds: float) -> bool:
+        """Wait until notified or `seconds` pass; True when notified."""
+        try:
+            async with asyncio.timeout(seconds):
+                await self._wakeup.wait()
+        except TimeoutError:
+            return False
+        return True

@@ -1,0 +1,1 @@
+"""Cross-cutting tests of the Mercado repository (chassis, contracts, end to end)."""
