@@ -13,7 +13,13 @@ from chassis.logs import bind_log_context
 from chassis.messaging import Handler, IncomingEvent, PoisonMessage, Subscription
 from chassis.naming import durable_for
 from inventory.domain import ReservationNotFound, ReservationNotReserved
-from inventory.events import ORDER_CANCELLED, PAYMENT_FAILED, SHIPMENT_DISPATCHED, order_id_of
+from inventory.events import (
+    ORDER_CANCELLED,
+    PAYMENT_CAPTURED,
+    PAYMENT_FAILED,
+    SHIPMENT_DISPATCHED,
+    order_id_of,
+)
 from inventory.store import StockInconsistency
 from inventory.use_cases import (
     Delivery,
@@ -21,6 +27,7 @@ from inventory.use_cases import (
     UnitOfWork,
     cancel_order,
     commit_on_dispatch,
+    record_payment,
     release_on_payment_failure,
 )
 from mercado.billing.v1 import events_pb2 as billing_events
@@ -43,10 +50,11 @@ class Settle(Protocol):
 def subscriptions(
     unit_of_work: Callable[[], UnitOfWork], *, clock: Callable[[], datetime] | None = None
 ) -> list[Subscription]:
-    """PaymentFailed -> release, OrderCancelled -> release or remember, ShipmentDispatched -> commit."""
+    """PaymentFailed releases, PaymentCaptured stops expiry, OrderCancelled releases, dispatch commits."""
     now = clock or (lambda: datetime.now(UTC))
     routes: list[tuple[str, type[Message], Settle]] = [
         (PAYMENT_FAILED, billing_events.PaymentFailed, release_on_payment_failure),
+        (PAYMENT_CAPTURED, billing_events.PaymentCaptured, record_payment),
         (ORDER_CANCELLED, shipping_events.OrderCancelled, cancel_order),
         (SHIPMENT_DISPATCHED, shipping_events.ShipmentDispatched, commit_on_dispatch),
     ]

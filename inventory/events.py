@@ -35,9 +35,10 @@ PUBLISHED = tuple(
     )
 )
 PAYMENT_FAILED = billing_events.PaymentFailed.DESCRIPTOR.full_name
+PAYMENT_CAPTURED = billing_events.PaymentCaptured.DESCRIPTOR.full_name
 ORDER_CANCELLED = shipping_events.OrderCancelled.DESCRIPTOR.full_name
 SHIPMENT_DISPATCHED = shipping_events.ShipmentDispatched.DESCRIPTOR.full_name
-CONSUMED = (PAYMENT_FAILED, ORDER_CANCELLED, SHIPMENT_DISPATCHED)
+CONSUMED = (PAYMENT_FAILED, PAYMENT_CAPTURED, ORDER_CANCELLED, SHIPMENT_DISPATCHED)
 
 # Each reservation event happens at most once per order, so its id is derived from the order:
 # even a bug that staged it twice could not put two different events on the wire.
@@ -107,7 +108,7 @@ def decode(payload: bytes, message_type: type[M]) -> M:
 
 
 def order_id_of(payload: bytes, message_type: type[M]) -> str:
-    """The order id of a PaymentFailed, OrderCancelled or ShipmentDispatched payload."""
+    """The order id of a consumed payload (PaymentFailed, PaymentCaptured, OrderCancelled...)."""
     message = decode(payload, message_type)
     order_id: str = getattr(message, "order_id", "")
     if not is_canonical_uuid(order_id):

@@ -24,7 +24,9 @@ from inventory import consumers, events
 from inventory.grpc_api import ERROR_TABLE, SERVICE_NAME, InventoryServicer
 from inventory.migrations import upgrade_to_head
 from inventory.settings import InventorySettings
+from inventory.shipping_client import GrpcOrderCancellations, open_channel
 from inventory.store import InventoryUnitOfWork, SqlQueries, dead_letters, outbox
+from inventory.sweeper import ExpirySweeper
 from inventory.use_cases import UnitOfWork
 from mercado.inventory.v1 import inventory_pb2_grpc
 
@@ -34,31 +36,34 @@ NAME = "inventory"
 
 
 @contextlib.asynccontextmanager
-async def _released_on_failure(engine: AsyncEngine) -> AsyncIterator[list[Client]]:
+async def _released_on_failure(engine: AsyncEngine) -> AsyncIterator[list[Client | grpc.aio.Channel]]:
     """Dispose what was opened if start-up fails halfway; on success the runtime owns it all."""
-    opened: list[Client] = []
+    opened: list[Client | grpc.aio.Channel] = []
     try:
         yield opened
     except BaseException:
-        for client in opened:
-            await client.close()
+        for resource in opened:
+            await resource.close()
         await engine.dispose()
         raise
 
 
 @dataclass
 class InventoryService:
-    """The wired service: the chassis runtime plus the read path's own threads and connections."""
+    """The wired service: the chassis runtime, the read path's own threads and the channel to shipping."""
 
     runtime: ServiceRuntime
     queries: SqlQueries
+    shipping: grpc.aio.Channel
 
     async def run(self) -> None:
         try:
             await self.runtime.run()
         finally:
-            # The runtime has stopped serving by now, so no read can be in flight.
+            # The runtime has stopped serving and cancelled the expiry sweep by now, so no read and no
+            # CancelOrder call can be in flight.
             self.queries.close()
+            await self.shipping.close()
 
 
 async def build(settings: InventorySettings) -> InventoryService:
@@ -72,11 +77,20 @@ async def build(settings: InventorySettings) -> InventoryService:
         opened.append(nats)
         js = nats.jetstream()
         await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED])
+        # Opened here, inside the running loop: a grpc.aio channel is bound to the loop that made it.
+        shipping = open_channel(settings.shipping_addr)
+        opened.append(shipping)
         sessions = session_factory(engine)
         box = Outbox(outbox)
         unit_of_work = _unit_of_work_factory(sessions, box)
         queries = SqlQueries(engine)
         server, health = _grpc_server(settings, unit_of_work, queries)
+        sweeper = ExpirySweeper(
+            unit_of_work,
+            GrpcOrderCancellations(shipping, timeout_seconds=settings.cancel_timeout_seconds),
+            policy=settings.sweep_policy,
+            interval_seconds=settings.expiry_sweep_seconds,
+        )
         runtime = ServiceRuntime(
             name=NAME,
             settings=settings,
@@ -86,8 +100,9 @@ async def build(settings: InventorySettings) -> InventoryService:
             nats=nats,
             relay=OutboxRelay(box, sessions, js),
             consumer=_consumer(settings, js, sessions, unit_of_work),
+            background=[sweeper.run],
         )
-        return InventoryService(runtime, queries)
+        return InventoryService(runtime, queries, shipping)
 
 
 def _grpc_server(

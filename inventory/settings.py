@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Self
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from chassis.settings import ServiceSettings
-from inventory.use_cases import Limits
+from inventory.use_cases import Limits, SweepPolicy
 
 
 class InventorySettings(ServiceSettings):
@@ -26,10 +27,45 @@ class InventorySettings(ServiceSettings):
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     # How long an idle fetch waits for a message; also bounds how long stopping the consumer takes.
     consumer_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    # host:port of ShippingService, asked to cancel orders whose reservation expired unpaid.
+    shipping_addr: str = "127.0.0.1:50053"
+    # Deadline of one CancelOrder call; a slower shipping service counts as unavailable.
+    cancel_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    # How often the expiry sweep looks for expired, unpaid reservations.
+    expiry_sweep_seconds: float = Field(default=5.0, gt=0)
+    # At most this many orders are asked per sweep, so a backlog drains without a burst.
+    expiry_batch_size: int = Field(default=100, gt=0, le=1000)
+    # An order shipping accepted to cancel is asked again only after this long (e.g. if the
+    # OrderCancelled never arrived); several replicas therefore ask about each order once.
+    expiry_ask_again_seconds: float = Field(default=300.0, gt=0)
+
+    @field_validator("shipping_addr")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) <= 65535:
+            raise ValueError("must be host:port, e.g. 127.0.0.1:50053")
+        return value
+
+    @model_validator(mode="after")
+    def _asks_again_after_an_answer(self) -> Self:
+        # Asking again before the first call could even time out would double the calls.
+        if self.expiry_ask_again_seconds <= self.cancel_timeout_seconds:
+            raise ValueError(
+                "INVENTORY_EXPIRY_ASK_AGAIN_SECONDS must be above INVENTORY_CANCEL_TIMEOUT_SECONDS"
+            )
+        return self
 
     @property
     def reservation_ttl(self) -> timedelta:
         return timedelta(seconds=self.reservation_ttl_seconds)
+
+    @property
+    def sweep_policy(self) -> SweepPolicy:
+        return SweepPolicy(
+            batch_size=self.expiry_batch_size,
+            ask_again_after=timedelta(seconds=self.expiry_ask_again_seconds),
+        )
 
     @property
     def limits(self) -> Limits:

@@ -1,4 +1,8 @@
-"""Create the demo catalogue through inventory's gRPC CreateItem; items that already exist are left alone."""
+"""Seed the demo data over gRPC: the catalogue (inventory CreateItem), funded accounts (billing TopUpAccount).
+
+Running it again is harmless: existing items are left alone and each top-up carries a fixed
+idempotency key, which billing books at most once.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from mercado.billing.v1 import billing_pb2, billing_pb2_grpc
 from mercado.common.v1 import money_pb2
 from mercado.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
@@ -38,13 +43,31 @@ DEMO_CATALOGUE: tuple[DemoItem, ...] = (
 
 
 @dataclass(frozen=True)
+class DemoAccount:
+    """A customer whose account the seed funds once with `top_up_minor` euro cents."""
+
+    customer_id: str
+    top_up_minor: int
+
+    @property
+    def idempotency_key(self) -> str:
+        # Fixed, so every later run of the seed replays the first top-up instead of booking another.
+        return f"demo-seed-{self.customer_id}-1"
+
+
+DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (DemoAccount("alice", 50_000), DemoAccount("bob", 50_000))
+# Deliberately never funded: her orders end PAYMENT_FAILED (NO_ACCOUNT), which the tour shows.
+CUSTOMER_WITHOUT_ACCOUNT = "carol"
+
+
+@dataclass(frozen=True)
 class SeedReport:
     created: tuple[str, ...]
     existing: tuple[str, ...]
 
 
 class SeedError(Exception):
-    """Inventory refused an item for a reason other than it already existing."""
+    """A service refused the demo data for a reason other than it already being there."""
 
 
 def _request(item: DemoItem) -> inventory_pb2.CreateItemRequest:
@@ -77,18 +100,53 @@ def seed_catalogue(address: str, items: Sequence[DemoItem] = DEMO_CATALOGUE) -> 
     return SeedReport(created=tuple(created), existing=tuple(existing))
 
 
+def seed_accounts(address: str, accounts: Sequence[DemoAccount] = DEMO_ACCOUNTS) -> dict[str, str]:
+    """Top up each demo account once (by its fixed key); each customer's balance, e.g. "EUR 500.00"."""
+    balances: dict[str, str] = {}
+    with grpc.insecure_channel(address) as channel:
+        stub = billing_pb2_grpc.BillingServiceStub(channel)
+        for account in accounts:
+            request = billing_pb2.TopUpAccountRequest(
+                customer_id=account.customer_id,
+                amount=money_pb2.Money(currency_code="EUR", amount_minor=account.top_up_minor),
+                idempotency_key=account.idempotency_key,
+            )
+            try:
+                reply = stub.TopUpAccount(request, timeout=SEED_TIMEOUT_SECONDS)
+            except grpc.RpcError as exc:
+                problem = f"{exc.code().name} {exc.details()}"
+                raise SeedError(f"TopUpAccount {account.customer_id} failed: {problem}") from exc
+            balances[account.customer_id] = _money(reply.account.balance)
+    return balances
+
+
+def _money(money: money_pb2.Money) -> str:
+    # Every demo currency has two decimals.
+    return f"{money.currency_code} {money.amount_minor // 100}.{money.amount_minor % 100:02d}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.seed", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.seed", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("--inventory", default="127.0.0.1:50051", help="inventory's gRPC address")
+    parser.add_argument("--billing", default="127.0.0.1:50052", help="billing's gRPC address")
     args = parser.parse_args(argv)
     try:
         report = seed_catalogue(args.inventory)
+        balances = seed_accounts(args.billing)
     except SeedError as exc:
         sys.stderr.write(f"seeding failed: {exc}\n")
         return 1
     # This is the command's output for the person who ran it, hence stdout rather than logging.
     sys.stdout.write(f"created {len(report.created)} items, {len(report.existing)} already existed\n")
+    sys.stdout.write(f"accounts: {describe_balances(balances)}\n")
     return 0
+
+
+def describe_balances(balances: dict[str, str]) -> str:
+    funded = ", ".join(f"{customer} {balance}" for customer, balance in balances.items())
+    return f"{funded}; {CUSTOMER_WITHOUT_ACCOUNT} has none"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     TypeDecorator,
+    text,
 )
 
 from chassis.inbox import dead_letter_table, inbox_table
@@ -35,6 +36,8 @@ metadata = MetaData(
 
 # A reservation row with this status is a tombstone: the order was cancelled before it reserved.
 CANCELLED_BEFORE_RESERVING = "CANCELLED"
+# The rows the expiry sweep looks at: reserved, and no PaymentCaptured recorded.
+AWAITING_PAYMENT = text("status = 'RESERVED' AND paid_at IS NULL")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -108,8 +111,19 @@ reservations = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("expire_at", UtcDateTime, nullable=False),
+    # When billing's PaymentCaptured arrived: a paid reservation waits for dispatch, however long.
+    Column("paid_at", UtcDateTime, nullable=True),
+    # When the expiry sweep last asked shipping to cancel the order; it asks again only much later.
+    Column("expiry_requested_at", UtcDateTime, nullable=True),
 )
 Index(None, reservations.c.customer_id, reservations.c.seq)
+# Partial, so the sweep's index holds only the reservations still waiting for a payment outcome.
+Index(
+    "ix_reservations_awaiting_payment",
+    reservations.c.expire_at,
+    sqlite_where=AWAITING_PAYMENT,
+    postgresql_where=AWAITING_PAYMENT,
+)
 
 reservation_lines = Table(
     "reservation_lines",

@@ -11,6 +11,7 @@ from chassis.inbox import claim
 from chassis.outbox import Outbox
 from inventory.domain import DomainEvent
 from inventory.events import outbox_message_for
+from inventory.store.expiry import SqlExpiry
 from inventory.store.items import SqlItems
 from inventory.store.reservations import SqlReservations
 from inventory.store.tables import inbox
@@ -21,6 +22,7 @@ class InventoryUnitOfWork(SqlUnitOfWork):
 
     items: SqlItems
     reservations: SqlReservations
+    expiry: SqlExpiry
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
         super().__init__(sessions, outbox)
@@ -29,6 +31,7 @@ class InventoryUnitOfWork(SqlUnitOfWork):
         await super().__aenter__()
         self.items = SqlItems(self.session)
         self.reservations = SqlReservations(self.session)
+        self.expiry = SqlExpiry(self.session)
         return self
 
     async def claim(self, consumer: str, event_id: str) -> bool:

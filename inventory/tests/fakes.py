@@ -16,7 +16,7 @@ from inventory.domain import (
     Reservation,
     ReservationStatus,
 )
-from inventory.use_cases import DuplicateOrderId, Page
+from inventory.use_cases import DuplicateOrderId, ExpiredReservation, Page
 
 
 @dataclass
@@ -28,9 +28,20 @@ class State:
     movements: list[tuple[str, int, str]] = field(default_factory=list)
     inbox: set[tuple[str, str]] = field(default_factory=set)
     events: list[DomainEvent] = field(default_factory=list)
+    # Expiry bookkeeping by order id: when it was paid, when the sweep asked to cancel it.
+    paid: dict[str, datetime] = field(default_factory=dict)
+    asked: dict[str, datetime] = field(default_factory=dict)
 
     def copy(self) -> State:
-        return State(dict(self.items), dict(self.orders), list(self.movements), set(self.inbox), [])
+        return State(
+            dict(self.items),
+            dict(self.orders),
+            list(self.movements),
+            set(self.inbox),
+            [],
+            dict(self.paid),
+            dict(self.asked),
+        )
 
 
 class FakeItems:
@@ -105,6 +116,41 @@ class FakeReservations:
         self._state.orders[order_id] = value
 
 
+class FakeExpiry:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    async def mark_paid(self, order_id: str, *, now: datetime) -> bool:
+        if not isinstance(self._state.orders.get(order_id), Reservation) or order_id in self._state.paid:
+            return False
+        self._state.paid[order_id] = now
+        return True
+
+    async def claim_expired(
+        self, *, now: datetime, asked_before: datetime, limit: int
+    ) -> list[ExpiredReservation]:
+        held = [r for r in self._state.orders.values() if isinstance(r, Reservation)]
+        due = sorted((r for r in held if self._due(r, now, asked_before)), key=lambda r: r.expire_time)
+        for reservation in due[:limit]:
+            self._state.asked[reservation.order_id] = now
+        return [ExpiredReservation(r.order_id, r.customer_id, r.expire_time) for r in due[:limit]]
+
+    async def release_claims(self, order_ids: Collection[str], *, claimed_at: datetime) -> None:
+        for order_id in order_ids:
+            if self._state.asked.get(order_id) == claimed_at:
+                del self._state.asked[order_id]
+
+    def _due(self, found: Reservation | CancelledOrder, now: datetime, asked_before: datetime) -> bool:
+        if not isinstance(found, Reservation) or found.status is not ReservationStatus.RESERVED:
+            return False
+        asked = self._state.asked.get(found.order_id)
+        return (
+            found.order_id not in self._state.paid
+            and found.expire_time <= now
+            and (asked is None or asked <= asked_before)
+        )
+
+
 class FakeUnitOfWork:
     """Works on a copy of the state and writes it back only on commit, like a rolled-back transaction."""
 
@@ -120,6 +166,10 @@ class FakeUnitOfWork:
     @property
     def reservations(self) -> FakeReservations:
         return FakeReservations(self._work)
+
+    @property
+    def expiry(self) -> FakeExpiry:
+        return FakeExpiry(self._work)
 
     async def __aenter__(self) -> Self:
         self._work = self.state.copy()
@@ -144,7 +194,7 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         staged = self._work.events
-        for name in ("items", "orders", "movements", "inbox"):
+        for name in ("items", "orders", "movements", "inbox", "paid", "asked"):
             setattr(self.state, name, getattr(self._work, name))
         self.state.events.extend(staged)
         self._work = self.state.copy()

@@ -1,4 +1,7 @@
-"""The storage ports the use cases depend on; the store implements them with SQL, unit tests with fakes."""
+"""The ports the use cases depend on: storage (SQL in the store) and shipping's cancellation (gRPC).
+
+Unit tests implement them with fakes.
+"""
 
 from __future__ import annotations
 
@@ -65,6 +68,33 @@ class ReservationStore(Protocol):
         """Move the reservation from `old` to `new` atomically; False if it is not in `old`."""
 
 
+@dataclass(frozen=True)
+class ExpiredReservation:
+    """A reservation past its expire time that saw no payment outcome: the order should be cancelled."""
+
+    order_id: str
+    customer_id: str
+    expire_time: datetime
+
+
+class ExpiryStore(Protocol):
+    """The bookkeeping of reservation expiry: which orders were paid, which were asked to cancel."""
+
+    async def mark_paid(self, order_id: str, *, now: datetime) -> bool:
+        """Record the payment of a reservation; False if none exists or its payment is already known."""
+
+    async def claim_expired(
+        self, *, now: datetime, asked_before: datetime, limit: int
+    ) -> Sequence[ExpiredReservation]:
+        """Up to `limit` RESERVED, unpaid reservations expired by `now` and not asked since `asked_before`.
+
+        Each is marked as asked at `now`, so a concurrent sweep (another replica) does not claim it too.
+        """
+
+    async def release_claims(self, order_ids: Collection[str], *, claimed_at: datetime) -> None:
+        """Forget the claims made at `claimed_at`, so the next sweep asks again."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: repositories, an inbox for consumed events and staged domain events."""
 
@@ -73,6 +103,9 @@ class UnitOfWork(Protocol):
 
     @property
     def reservations(self) -> ReservationStore: ...
+
+    @property
+    def expiry(self) -> ExpiryStore: ...
 
     async def __aenter__(self) -> Self: ...
 
@@ -104,3 +137,21 @@ class Queries(Protocol):
     async def reservations(
         self, *, customer_id: str | None, before: int | None, limit: int
     ) -> Page[Reservation, int]: ...
+
+
+class ShippingUnavailable(Exception):
+    """Shipping could not be asked (unreachable, too slow, failing); ask again at the next sweep."""
+
+
+class CancellationRefused(Exception):
+    """Shipping answered and will not cancel the order: it was dispatched already."""
+
+
+class OrderCancellations(Protocol):
+    """Shipping, the arbiter of cancellation: the only way an order is cancelled."""
+
+    async def cancel_expired(self, order_id: str, customer_id: str) -> None:
+        """Ask shipping to cancel an order whose reservation expired; idempotent on shipping's side.
+
+        CancellationRefused if shipping refuses, ShippingUnavailable if it could not answer.
+        """

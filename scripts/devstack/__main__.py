@@ -1,4 +1,4 @@
-"""`make run`: start NATS, the services and the edge, seed the demo catalogue, supervise until Ctrl-C.
+"""`make run`: start NATS, the services and the edge, seed the demo data, supervise until Ctrl-C.
 
 Everything this command writes to stdout is its user interface (banner, prefixed child output, the
 shutdown report), which is why it writes there directly instead of through logging.
@@ -21,7 +21,7 @@ from scripts.devstack.ports import PortError
 from scripts.devstack.process import LineSink, StopOutcome
 from scripts.devstack.stack import DEFAULT_START_TIMEOUT, DEFAULT_STOP_GRACE, Stack, StackError
 from scripts.devstack.state import clear_state, write_state
-from scripts.seed import SeedError, seed_catalogue
+from scripts.seed import SeedError, describe_balances, seed_accounts, seed_catalogue
 
 COLOURS = ("\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[31m")
 RESET = "\033[0m"
@@ -83,6 +83,7 @@ def run(plan: StackPlan, stack: Stack, args: argparse.Namespace) -> int:
         stack.start(timeout=args.start_timeout)
         report = seed_catalogue(plan.endpoints.grpc["inventory"])
         say(f"demo catalogue: {len(report.created)} items created, {len(report.existing)} already there")
+        say(f"demo accounts: {describe_balances(seed_accounts(plan.endpoints.grpc['billing']))}")
         write_state(plan.endpoints, stack.processes)
         sys.stdout.write(render_banner(plan.endpoints) + "\n")
         sys.stdout.flush()

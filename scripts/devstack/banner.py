@@ -1,23 +1,24 @@
-"""The text the devstack shows once everything is up: where things are and commands to paste."""
+"""The text the devstack shows once everything is up: where things are, and a tour to paste."""
 
 from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.devstack.plan import Endpoints
+from scripts.seed import CUSTOMER_WITHOUT_ACCOUNT, DEMO_ACCOUNTS
 
-EXAMPLE_ORDER = {
-    "lines": [{"sku": "MUG-ENAMEL", "quantity": 2}],
-    "shipping_address": {
-        "name": "Alice Example",
-        "line1": "1 Rua Augusta",
-        "city": "Lisboa",
-        "postal_code": "1100-053",
-        "country": "PT",
-    },
+EXAMPLE_ADDRESS = {
+    "name": "Alice Example",
+    "line1": "1 Rua Augusta",
+    "city": "Lisboa",
+    "postal_code": "1100-053",
+    "country": "PT",
 }
+EXAMPLE_LINES = [{"sku": "MUG-ENAMEL", "quantity": 2}]
+DEFAULT_DATA_DIR = ".data"
 
 
 def _tool(name: str) -> str:
@@ -27,12 +28,12 @@ def _tool(name: str) -> str:
 
 
 def render_banner(endpoints: Endpoints) -> str:
-    inventory = endpoints.grpc["inventory"]
-    python = _tool("python")
-    grpcurl = _tool("grpcurl")
-    order = shlex.quote(json.dumps(EXAMPLE_ORDER))
-    lines = [
-        "",
+    return "\n".join(["", *_where(endpoints), "", *_tour(endpoints), "", *_direct(endpoints), ""])
+
+
+def _where(endpoints: Endpoints) -> list[str]:
+    funded = " and ".join(account.customer_id for account in DEMO_ACCOUNTS)
+    return [
         "Mercado is running. Ctrl-C stops everything.",
         "",
         f"  edge (REST)       {endpoints.edge_url}",
@@ -42,18 +43,99 @@ def render_banner(endpoints: Endpoints) -> str:
         f"  data              {_relative(endpoints.data_dir)}",
         f"  logs              {_relative(endpoints.log_dir)}/<name>.log",
         "",
-        "Try:",
-        f"  curl -s {endpoints.edge_url}/v1/items",
-        f"  TOKEN=$({python} -m edge_gateway.devtoken --sub alice --role customer)",
-        f'  curl -s -X POST {endpoints.edge_url}/v1/orders -H "Authorization: Bearer $TOKEN" \\',
-        f"       -H 'Content-Type: application/json' -d {order}",
-        f"  {grpcurl} -plaintext {inventory} list",
-        f'  {grpcurl} -plaintext -d \'{{"order_id": "<order_id from the POST>"}}\' {inventory} \\',
-        "       mercado.inventory.v1.InventoryService/GetReservation",
-        f"  {grpcurl} -plaintext {inventory} grpc.health.v1.Health/Check",
-        "",
+        f"Demo data: a catalogue; {funded} have EUR 500.00 each, {CUSTOMER_WITHOUT_ACCOUNT} has no account.",
     ]
-    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class _Tools:
+    python: str
+    grpcurl: str
+
+    @property
+    def token(self) -> str:
+        return f"{self.python} -m edge_gateway.devtoken"
+
+    def field(self, *path: str) -> str:
+        """A jq-free filter that prints one field of the JSON document on stdin."""
+        keys = "".join(f'["{key}"]' for key in path)
+        return f"{self.python} -c 'import json,sys; print(json.load(sys.stdin){keys})'"
+
+    def place_order(self, variable: str, token: str, recipient: str) -> list[str]:
+        order = {"lines": EXAMPLE_LINES, "shipping_address": {**EXAMPLE_ADDRESS, "name": recipient}}
+        return [
+            f'  {variable}=$(curl -s -X POST $EDGE/v1/orders -H "Authorization: Bearer ${token}" \\',
+            f"      -H 'Content-Type: application/json' -d {shlex.quote(json.dumps(order))} \\",
+            f"      | {self.field('order_id')}); echo ${variable}",
+        ]
+
+
+def _tour(endpoints: Endpoints) -> list[str]:
+    """One order from placement to delivery, then an order that cannot be paid, step by step."""
+    tools = _Tools(_tool("python"), _tool("grpcurl"))
+    return [
+        "Tour: paste one step at a time into a second terminal at the repository root.",
+        "  # 1. tokens for a customer, an admin and a carrier",
+        f"  EDGE={endpoints.edge_url}",
+        f"  ALICE=$({tools.token} --sub alice --role customer)",
+        f"  ADMIN=$({tools.token} --sub ops --role admin)",
+        f"  CARRIER=$({tools.token} --sub courier --role carrier)",
+        "  # 2. the catalogue, and alice's balance",
+        "  curl -s $EDGE/v1/items",
+        '  curl -s $EDGE/v1/accounts/alice -H "Authorization: Bearer $ALICE"',
+        "  # 3. alice orders two mugs (202, PENDING_PAYMENT); ORDER keeps the order id",
+        *tools.place_order("ORDER", "ALICE", "Alice Example"),
+        *_delivery(endpoints, tools),
+        *_unpaid(tools),
+        "  # 9. messages a service's consumers gave up on (there should be none)",
+        f"  {tools.python} -m scripts.dead_letters --service billing{_data_dir_option(endpoints)}",
+    ]
+
+
+def _delivery(endpoints: Endpoints, tools: _Tools) -> list[str]:
+    return [
+        "  # 4. billing charged her and shipping made a shipment: AWAITING_SHIPMENT",
+        '  curl -s $EDGE/v1/orders/$ORDER -H "Authorization: Bearer $ALICE"',
+        "  # 5. follow the shipment over gRPC (in the background; the stream ends once it is delivered)",
+        f'  {tools.grpcurl} -plaintext -d "{{\\"order_id\\": \\"$ORDER\\"}}" {endpoints.grpc["shipping"]} \\',
+        "      mercado.shipping.v1.ShippingService/WatchShipment &",
+        "  # 6. the carrier dispatches and delivers; the shipment id is in the order",
+        '  SHIPMENT=$(curl -s $EDGE/v1/orders/$ORDER -H "Authorization: Bearer $ALICE" \\',
+        f"      | {tools.field('shipment', 'shipment_id')}); echo $SHIPMENT",
+        '  curl -s -X POST "$EDGE/v1/shipments/${SHIPMENT}:dispatch" -H "Authorization: Bearer $CARRIER"',
+        '  curl -s -X POST "$EDGE/v1/shipments/${SHIPMENT}:deliver" -H "Authorization: Bearer $CARRIER"',
+        "  # 7. DELIVERED, as an admin sees it",
+        '  curl -s $EDGE/v1/orders/$ORDER -H "Authorization: Bearer $ADMIN"',
+    ]
+
+
+def _unpaid(tools: _Tools) -> list[str]:
+    carol = CUSTOMER_WITHOUT_ACCOUNT
+    return [
+        f"  # 8. {carol} has no account: her order ends PAYMENT_FAILED and its stock is released",
+        f"  CAROL=$({tools.token} --sub {carol} --role customer)",
+        *tools.place_order("UNPAID", "CAROL", "Carol Example"),
+        '  curl -s $EDGE/v1/orders/$UNPAID -H "Authorization: Bearer $ADMIN"',
+    ]
+
+
+def _direct(endpoints: Endpoints) -> list[str]:
+    grpcurl = _tool("grpcurl")
+    inventory, billing = endpoints.grpc["inventory"], endpoints.grpc["billing"]
+    return [
+        "Each service directly (reflection and health on every one):",
+        f"  {grpcurl} -plaintext {inventory} list",
+        f'  {grpcurl} -plaintext -d "{{\\"order_id\\": \\"$ORDER\\"}}" {inventory} \\',
+        "      mercado.inventory.v1.InventoryService/GetReservation",
+        f'  {grpcurl} -plaintext -d \'{{"customer_id": "alice"}}\' {billing} \\',
+        "      mercado.billing.v1.BillingService/GetAccount",
+        f"  {grpcurl} -plaintext {endpoints.grpc['shipping']} grpc.health.v1.Health/Check",
+    ]
+
+
+def _data_dir_option(endpoints: Endpoints) -> str:
+    where = _relative(endpoints.data_dir)
+    return "" if where == DEFAULT_DATA_DIR else f" --data-dir {shlex.quote(where)}"
 
 
 def _relative(path: Path) -> str:

@@ -44,7 +44,13 @@ class EdgeService:
 
 # The one list to extend when a service lands; the edge gets an EDGE_<NAME>_ADDR for each.
 GRPC_SERVICES: tuple[GrpcService, ...] = (
-    GrpcService(name="inventory", default_port=50051, health_service="mercado.inventory.v1.InventoryService"),
+    GrpcService(
+        name="inventory",
+        default_port=50051,
+        health_service="mercado.inventory.v1.InventoryService",
+        # Expired unpaid reservations are cancelled through shipping's CancelOrder.
+        upstreams=("shipping",),
+    ),
     GrpcService(
         name="billing",
         default_port=50052,
