@@ -1,0 +1,1 @@
+"""Billing service: prepaid accounts, invoices and payments for Mercado's order saga (one deployable)."""

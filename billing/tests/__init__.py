@@ -1,0 +1,1 @@
+"""Billing's tests: unit tests with fakes, integration tests with SQLite, NATS and gRPC servers."""
