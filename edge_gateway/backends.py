@@ -20,6 +20,8 @@ CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 0),
     ("grpc.max_receive_message_length", 4 * 1024 * 1024),
+    # gRPC's reconnect backoff grows to 120 s: a restarted backend must be reachable within seconds.
+    ("grpc.max_reconnect_backoff_ms", 5_000),
 )
 CLOSE_GRACE_SECONDS = 1.0
 

@@ -1,0 +1,1 @@
+"""Fault-injection tests: crashes, a broker restart, duplicate delivery and an outage, nothing lost."""
