@@ -9,7 +9,7 @@ from typing import Any
 import grpc
 import grpc.aio
 
-from billing import page_tokens, use_cases
+from billing import use_cases
 from billing.domain import (
     AccountNotFound,
     CurrencyMismatch,
@@ -20,6 +20,7 @@ from billing.domain import (
 from billing.messages import account_to_proto, invoice_to_proto, money_from_proto, top_up_to_proto
 from billing.use_cases import Limits, Queries, TopUpRequest, UnitOfWork
 from chassis.errors import ErrorMapping, ErrorTable
+from chassis.page_tokens import InvalidPageToken, decode_page_token, encode_page_token
 from mercado.billing.v1 import billing_pb2 as pb
 from mercado.billing.v1 import billing_pb2_grpc
 
@@ -28,6 +29,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BillingService"].full_name
 _code = grpc.StatusCode
 ERROR_TABLE: ErrorTable = {
     InvalidRequest: ErrorMapping(_code.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+    InvalidPageToken: ErrorMapping(_code.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
     AccountNotFound: ErrorMapping(_code.NOT_FOUND, "ACCOUNT_NOT_FOUND"),
     InvoiceNotFound: ErrorMapping(_code.NOT_FOUND, "INVOICE_NOT_FOUND"),
     IdempotencyKeyReused: ErrorMapping(_code.ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED"),
@@ -87,7 +89,7 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
     async def ListInvoices(
         self, request: pb.ListInvoicesRequest, context: Context
     ) -> pb.ListInvoicesResponse:
-        before = page_tokens.decode(request.page_token, "invoices", request.customer_id)
+        before = decode_page_token(request.page_token, "invoices", request.customer_id, int)
         page = await use_cases.list_invoices(
             self._queries,
             customer_id=request.customer_id,
@@ -97,5 +99,5 @@ class BillingServicer(billing_pb2_grpc.BillingServiceServicer):
         )
         return pb.ListInvoicesResponse(
             invoices=[invoice_to_proto(invoice) for invoice in page.entries],
-            next_page_token=page_tokens.encode("invoices", request.customer_id, page.next_key),
+            next_page_token=encode_page_token("invoices", request.customer_id, page.next_key),
         )

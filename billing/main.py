@@ -17,10 +17,11 @@ from billing import consumers, events
 from billing.grpc_api import ERROR_TABLE, SERVICE_NAME, BillingServicer
 from billing.migrations import upgrade_to_head
 from billing.settings import BillingSettings
-from billing.shipping_client import GrpcShippingQuotes, open_channel
+from billing.shipping_client import GrpcShippingQuotes
 from billing.store import BillingUnitOfWork, SqlQueries, dead_letters, outbox
 from billing.use_cases import PrepaidBalance, Queries, UnitOfWork
 from chassis.db import create_engine, session_factory
+from chassis.grpc_client import open_channel
 from chassis.grpc_server import HealthReporter, create_server, enable_reflection
 from chassis.logs import configure_logging
 from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_dead_letters

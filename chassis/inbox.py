@@ -4,30 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.schema import SchemaItem
 
 from chassis.outbox.table import utc_now
 
 
-def inbox_table(metadata: MetaData, name: str = "inbox") -> Table:
-    """One row per (consumer, event) already handled; written in the handler's own transaction."""
-    return Table(
-        name,
-        metadata,
-        Column("consumer", String(200), primary_key=True),
-        Column("event_id", String(64), primary_key=True),
+def inbox_schema(name: str = "inbox") -> list[SchemaItem]:
+    """The inbox's columns and key, new objects on every call: the table and its migration share them."""
+    return [
+        Column("consumer", String(200), nullable=False),
+        Column("event_id", String(64), nullable=False),
         Column("processed_at", DateTime(timezone=True), nullable=False, default=utc_now),
-    )
+        PrimaryKeyConstraint("consumer", "event_id", name=f"pk_{name}"),
+    ]
 
 
-def dead_letter_table(metadata: MetaData, name: str = "dead_letter") -> Table:
-    """Messages a consumer gave up on, kept with the error for an operator to inspect or replay."""
-    return Table(
-        name,
-        metadata,
-        Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+def dead_letter_schema(name: str = "dead_letter") -> list[SchemaItem]:
+    """The dead-letter table's columns and key, new objects on every call (table and migration)."""
+    return [
+        Column("id", BigInteger().with_variant(Integer, "sqlite"), autoincrement=True, nullable=False),
         Column("consumer", String(200), nullable=False),
         Column("subject", String(255), nullable=False),
         Column("event_id", String(64), nullable=True),
@@ -37,7 +47,18 @@ def dead_letter_table(metadata: MetaData, name: str = "dead_letter") -> Table:
         Column("error", Text, nullable=False),
         Column("deliveries", Integer, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
-    )
+        PrimaryKeyConstraint("id", name=f"pk_{name}"),
+    ]
+
+
+def inbox_table(metadata: MetaData, name: str = "inbox") -> Table:
+    """One row per (consumer, event) already handled; written in the handler's own transaction."""
+    return Table(name, metadata, *inbox_schema(name))
+
+
+def dead_letter_table(metadata: MetaData, name: str = "dead_letter") -> Table:
+    """Messages a consumer gave up on, kept with the error for an operator to inspect or replay."""
+    return Table(name, metadata, *dead_letter_schema(name))
 
 
 async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str) -> bool:

@@ -1,4 +1,4 @@
-"""Test helpers: a real nats-server on a free port, polling with a deadline, the PostgreSQL test URL."""
+"""Test helpers: nats-server on a free port, polling with a deadline, the PostgreSQL URL, a served service."""
 
 from __future__ import annotations
 
@@ -10,10 +10,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Protocol, Self
+
+import grpc
+import grpc.aio
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 POSTGRES_URL_ENV = "MERCADO_TEST_POSTGRES_URL"
 REQUIRE_POSTGRES_ENV = "MERCADO_REQUIRE_POSTGRES"
@@ -150,3 +155,43 @@ def postgres_url() -> str:
     if os.environ.get(REQUIRE_POSTGRES_ENV) == "1":
         pytest.fail(f"{POSTGRES_URL_ENV} is not set but {REQUIRE_POSTGRES_ENV}=1")
     pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+
+
+class _Runtime(Protocol):
+    @property
+    def port(self) -> int: ...
+
+    def request_stop(self) -> None: ...
+
+
+@asynccontextmanager
+async def serving(
+    runtime: _Runtime, service_name: str, run: Callable[[], Coroutine[Any, Any, None]]
+) -> AsyncIterator[grpc.aio.Channel]:
+    """Run a service in-process until its health check reports `service_name` SERVING; then stop it.
+
+    `run` serves on `runtime` (port 0 in tests); a start-up error is raised here instead of a timeout.
+    """
+    task = asyncio.create_task(run())
+    await eventually(lambda: runtime.port != 0 or task.done(), message="service did not bind a port")
+    if task.done():
+        await task  # surfaces the start-up error
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.port}")
+    try:
+        await eventually(
+            lambda: _reports_serving(channel, service_name), message="service never reported SERVING"
+        )
+        yield channel
+    finally:
+        await channel.close()
+        runtime.request_stop()
+        await task
+
+
+async def _reports_serving(channel: grpc.aio.Channel, service_name: str) -> bool:
+    request = health_pb2.HealthCheckRequest(service=service_name)
+    try:
+        reply = await health_pb2_grpc.HealthStub(channel).Check(request, timeout=1)
+    except grpc.aio.AioRpcError:
+        return False
+    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)

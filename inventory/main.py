@@ -14,6 +14,7 @@ from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis.db import create_engine, session_factory
+from chassis.grpc_client import open_channel
 from chassis.grpc_server import HealthReporter, create_server, enable_reflection
 from chassis.logs import configure_logging
 from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_dead_letters
@@ -24,7 +25,7 @@ from inventory import consumers, events
 from inventory.grpc_api import ERROR_TABLE, SERVICE_NAME, InventoryServicer
 from inventory.migrations import upgrade_to_head
 from inventory.settings import InventorySettings
-from inventory.shipping_client import GrpcOrderCancellations, open_channel
+from inventory.shipping_client import GrpcOrderCancellations
 from inventory.store import InventoryUnitOfWork, SqlQueries, dead_letters, outbox
 from inventory.sweeper import ExpirySweeper
 from inventory.use_cases import UnitOfWork

@@ -11,6 +11,7 @@ import grpc.aio
 
 from chassis.errors import ErrorMapping, ErrorTable
 from chassis.logs import bind_log_context
+from chassis.page_tokens import InvalidPageToken, decode_page_token, encode_page_token
 from mercado.shipping.v1 import shipping_pb2 as pb
 from mercado.shipping.v1 import shipping_pb2_grpc
 from shipping import use_cases
@@ -33,7 +34,6 @@ from shipping.messages import (
     shipment_to_proto,
     timestamp,
 )
-from shipping.page_tokens import decode_page_token, encode_page_token
 from shipping.use_cases import (
     CancelRequest,
     ChangeFeed,
@@ -50,6 +50,7 @@ ERROR_DOMAIN = "mercado.shipping"
 _code = grpc.StatusCode
 ERROR_TABLE: ErrorTable = {
     InvalidRequest: ErrorMapping(_code.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+    InvalidPageToken: ErrorMapping(_code.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
     Unshippable: ErrorMapping(_code.FAILED_PRECONDITION, "UNSHIPPABLE"),
     ShipmentNotFound: ErrorMapping(_code.NOT_FOUND, "SHIPMENT_NOT_FOUND"),
     NoShipmentForOrder: ErrorMapping(_code.NOT_FOUND, "SHIPMENT_NOT_FOUND"),
@@ -107,7 +108,7 @@ class ShippingServicer(shipping_pb2_grpc.ShippingServiceServicer):
     ) -> pb.ListShipmentsResponse:
         selection = ShipmentFilter(_status_filter(request.status), request.customer_id or None)
         scope = f"{request.status}/{request.customer_id}"
-        after = decode_page_token(request.page_token, "shipments", scope)
+        after = decode_page_token(request.page_token, "shipments", scope, int)
         page = await use_cases.list_shipments(
             self._queries, selection, size=request.page_size, after=after, limits=self._limits
         )

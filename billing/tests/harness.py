@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +11,6 @@ from typing import Any
 import grpc
 import grpc.aio
 from google.rpc import error_details_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 from sqlalchemy import func, select
 
@@ -22,7 +20,7 @@ from billing.settings import BillingSettings
 from billing.store.tables import accounts, dead_letters, ledger_entries
 from chassis.db import create_engine
 from chassis.runtime import ServiceRuntime
-from chassis.testing import eventually
+from chassis.testing import serving
 from mercado.billing.v1 import billing_pb2 as pb
 from mercado.billing.v1 import billing_pb2_grpc
 from mercado.common.v1 import money_pb2
@@ -106,27 +104,8 @@ async def running_service(
     settings = settings_for(database_url, nats_url, shipping_addr, **overrides)
     service = await build(settings)
     runtime = service.runtime
-    task = asyncio.create_task(service.run())
-    await eventually(lambda: runtime.port != 0 or task.done(), message="service did not bind a port")
-    if task.done():
-        await task  # surfaces the start-up error
-    channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.port}")
-    try:
-        await eventually(lambda: _serving(channel), message="service never reported SERVING")
+    async with serving(runtime, SERVICE_NAME, service.run) as channel:
         yield RunningService(runtime, channel, billing_pb2_grpc.BillingServiceStub(channel), settings)
-    finally:
-        await channel.close()
-        runtime.request_stop()
-        await task
-
-
-async def _serving(channel: grpc.aio.Channel) -> bool:
-    request = health_pb2.HealthCheckRequest(service=SERVICE_NAME)
-    try:
-        reply = await health_pb2_grpc.HealthStub(channel).Check(request, timeout=1)
-    except grpc.aio.AioRpcError:
-        return False
-    return bool(reply.status == health_pb2.HealthCheckResponse.SERVING)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,14 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
+    UniqueConstraint,
     insert,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.schema import SchemaItem
 
 from chassis.outbox.message import OutboxMessage
 
@@ -28,24 +31,33 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
-    """Events waiting to be (or already) published, in commit order (`seq`)."""
-    table = Table(
-        name,
-        metadata,
+def outbox_schema(name: str = "outbox") -> list[SchemaItem]:
+    """The outbox's columns and named keys, new objects on every call (table and migration share them)."""
+    return [
         # SQLite only auto-increments an INTEGER PRIMARY KEY, PostgreSQL gets a 64-bit sequence.
-        Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
-        Column("event_id", String(64), nullable=False, unique=True),
+        Column("seq", BigInteger().with_variant(Integer, "sqlite"), autoincrement=True, nullable=False),
+        Column("event_id", String(64), nullable=False),
         Column("subject", String(255), nullable=False),
         Column("event_type", String(255), nullable=False),
         Column("payload", LargeBinary, nullable=False),
         Column("headers", JSON, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, default=utc_now),
         Column("published_at", DateTime(timezone=True), nullable=True),
-    )
+        PrimaryKeyConstraint("seq", name=f"pk_{name}"),
+        UniqueConstraint("event_id", name=f"uq_{name}_event_id"),
+    ]
+
+
+def unpublished_index_name(name: str = "outbox") -> str:
+    return f"ix_{name}_unpublished"
+
+
+def outbox_table(metadata: MetaData, name: str = "outbox") -> Table:
+    """Events waiting to be (or already) published, in commit order (`seq`)."""
+    table = Table(name, metadata, *outbox_schema(name))
     # The relay only ever scans unpublished rows; a partial index keeps that scan small as history grows.
     unpublished = table.c.published_at.is_(None)
-    Index(f"ix_{name}_unpublished", table.c.seq, sqlite_where=unpublished, postgresql_where=unpublished)
+    Index(unpublished_index_name(name), table.c.seq, sqlite_where=unpublished, postgresql_where=unpublished)
     return table
 
 

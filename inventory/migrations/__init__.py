@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chassis import migrations
 
 # Each service keeps its own version table, so services may even share one database safely.
 VERSION_TABLE = "alembic_version_inventory"
@@ -15,17 +16,9 @@ SCRIPTS = Path(__file__).resolve().parent
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(SCRIPTS))
-    config.attributes["connection"] = connection
-    return config
+    return migrations.alembic_config(SCRIPTS, connection)
 
 
 async def upgrade_to_head(engine: AsyncEngine) -> None:
     """Apply every pending migration in one transaction on `engine`."""
-
-    def upgrade(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), "head")
-
-    async with engine.begin() as connection:
-        await connection.run_sync(upgrade)
+    await migrations.upgrade_to_head(engine, SCRIPTS)

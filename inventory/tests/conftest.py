@@ -1,60 +1,13 @@
-"""Fixtures for the inventory's integration tests: databases (SQLite, PostgreSQL), NATS and the service."""
+"""Fixtures for the inventory's integration tests: the running service (brokers and databases: chassis)."""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import make_url, text
 
-from chassis.db import create_engine
-from chassis.testing import NatsServer, postgres_url
+from chassis.testing import NatsServer
 from inventory.tests.harness import RunningService, running_service
-
-
-@pytest.fixture(scope="session")
-def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer]:
-    """One broker for tests that only publish; consumer tests start their own (durables are global)."""
-    with NatsServer(tmp_path_factory.mktemp("nats")) as server:
-        yield server
-
-
-@pytest.fixture
-def own_nats_server(tmp_path: Path) -> Iterator[NatsServer]:
-    with NatsServer(tmp_path / "nats") as server:
-        yield server
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'inventory.db'}"
-
-
-@pytest.fixture
-async def postgres_database() -> AsyncIterator[str]:
-    """A freshly created PostgreSQL database for one test, dropped afterwards."""
-    server_url = make_url(postgres_url())
-    name = f"inventory_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url.render_as_string(hide_password=False))
-    admin = admin.execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield server_url.set(database=name).render_as_string(hide_password=False)
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """Runs a test once on SQLite and once on PostgreSQL (skipped without MERCADO_TEST_POSTGRES_URL)."""
-    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_database"
-    url: str = request.getfixturevalue(fixture)
-    return url
 
 
 @pytest.fixture

@@ -12,21 +12,23 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from chassis.migrations import create_chassis_tables, drop_chassis_tables
+
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# Migrations are frozen history: they spell out every column instead of importing today's tables.
+# Migrations are frozen history: they spell out every column instead of importing today's tables
+# (the chassis' outbox, inbox and dead-letter tables come from chassis.migrations).
 SERIAL = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TIMESTAMP = sa.DateTime(timezone=True)
-UNPUBLISHED = sa.text("published_at IS NULL")
 
 
 def upgrade() -> None:
     _create_items()
     _create_reservations()
-    _create_messaging()
+    create_chassis_tables(op)
 
 
 def _create_items() -> None:
@@ -96,47 +98,8 @@ def _create_reservations() -> None:
     )
 
 
-def _create_messaging() -> None:
-    op.create_table(
-        "outbox",
-        sa.Column("seq", SERIAL, autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.String(64), nullable=False),
-        sa.Column("subject", sa.String(255), nullable=False),
-        sa.Column("event_type", sa.String(255), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("headers", sa.JSON(), nullable=False),
-        sa.Column("created_at", TIMESTAMP, nullable=False),
-        sa.Column("published_at", TIMESTAMP, nullable=True),
-        sa.PrimaryKeyConstraint("seq", name=op.f("pk_outbox")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_id")),
-    )
-    op.create_index(
-        "ix_outbox_unpublished", "outbox", ["seq"], sqlite_where=UNPUBLISHED, postgresql_where=UNPUBLISHED
-    )
-    op.create_table(
-        "inbox",
-        sa.Column("consumer", sa.String(200), nullable=False),
-        sa.Column("event_id", sa.String(64), nullable=False),
-        sa.Column("processed_at", TIMESTAMP, nullable=False),
-        sa.PrimaryKeyConstraint("consumer", "event_id", name=op.f("pk_inbox")),
-    )
-    op.create_table(
-        "dead_letter",
-        sa.Column("id", SERIAL, autoincrement=True, nullable=False),
-        sa.Column("consumer", sa.String(200), nullable=False),
-        sa.Column("subject", sa.String(255), nullable=False),
-        sa.Column("event_id", sa.String(64), nullable=True),
-        sa.Column("event_type", sa.String(255), nullable=True),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("headers", sa.JSON(), nullable=False),
-        sa.Column("error", sa.Text(), nullable=False),
-        sa.Column("deliveries", sa.Integer(), nullable=False),
-        sa.Column("created_at", TIMESTAMP, nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_dead_letter")),
-    )
-
-
 def downgrade() -> None:
-    for table in ("dead_letter", "inbox", "outbox", "reservation_lines", "reservations", "stock_movements"):
+    drop_chassis_tables(op)
+    for table in ("reservation_lines", "reservations", "stock_movements"):
         op.drop_table(table)
     op.drop_table("items")
