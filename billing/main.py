@@ -141,6 +141,7 @@ def _consumer(
         subscriptions=consumers.subscriptions(deps),
         dead_letters=sql_dead_letters(sessions, dead_letters),
         max_deliver=settings.consumer_max_deliver,
+        backoff=settings.consumer_backoff_seconds,
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
         fetch_timeout_seconds=settings.consumer_fetch_timeout_seconds,
     )

@@ -23,7 +23,12 @@ class BillingSettings(ServiceSettings):
     # Deadline of one QuoteShipment call; a slower shipping service counts as unavailable.
     quote_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     max_page_size: int = Field(default=100, gt=0, le=1000)
-    consumer_max_deliver: int = Field(default=10, gt=0)
+    # Shipping being down is a transient failure that still counts as a delivery. The retry budget
+    # (60 deliveries, backoff growing to 30 s: about 27 minutes) outlasts the reservation TTL (15 min),
+    # so an outage never strands an order: either the quote succeeds on a retry or the expiry cancels
+    # the order first and the late StockReserved is recognised as cancelled.
+    consumer_max_deliver: int = Field(default=60, gt=0)
+    consumer_backoff_seconds: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     # How long an idle fetch waits for a message; also bounds how long stopping the consumer takes.
     consumer_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
