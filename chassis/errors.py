@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 import grpc
 import grpc.aio
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
-
-from chassis.grpc_handlers import guard_handler
 
 logger = logging.getLogger(__name__)
 
@@ -85,35 +82,19 @@ def rich_status(error: BaseException, mapping: ErrorMapping, domain: str) -> grp
     return result
 
 
-class ErrorMappingInterceptor(grpc.aio.ServerInterceptor):
-    """Turns mapped exceptions into their status and anything else into INTERNAL "internal error"."""
+class ErrorMapper:
+    """Aborts a failed call with its mapped status, or INTERNAL "internal error" when unmapped.
+
+    `create_server` applies it to every call of every service (see chassis.grpc_server).
+    """
 
     def __init__(self, table: ErrorTable, *, domain: str = "mercado") -> None:
         self._table = dict(table)
         self._domain = domain
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        handler = await continuation(handler_call_details)
-        method = handler_call_details.method
-
-        @asynccontextmanager
-        async def guard(context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-            try:
-                yield
-            except grpc.aio.AbortError:
-                raise
-            except Exception as error:  # the boundary where every failure becomes a status
-                await self._abort(context, method, error)
-
-        return guard_handler(handler, guard)
-
-    async def _abort(
+    async def abort(
         self, context: grpc.aio.ServicerContext[Any, Any], method: str, error: Exception
-    ) -> None:
+    ) -> NoReturn:
         mapping = find_mapping(self._table, error)
         if mapping is None:
             logger.exception("unhandled error in %s", method, extra={"grpc_method": method})

@@ -1,47 +1,51 @@
-"""gRPC server bootstrap: options, request-context and error interceptors, health and reflection."""
+"""gRPC server bootstrap: options, request context and error mapping around every call, health, reflection."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, NoReturn
 
 import grpc
 import grpc.aio
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from chassis.errors import ErrorMappingInterceptor, ErrorTable
-from chassis.grpc_handlers import guard_handler
+from chassis.errors import ErrorMapper, ErrorTable
+from chassis.grpc_handlers import ScopedServer
 from chassis.logs import bind_log_context
 from chassis.tracing import new_trace_id, trace_id_from
 
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
+TRACEPARENT_HEADER = "traceparent"
 
 
-class RequestContextInterceptor(grpc.aio.ServerInterceptor):
-    """Binds request_id (`x-request-id` or a new one) and trace_id (`traceparent`) into the logs."""
+class _ServiceCall:
+    """The CallScope of one method: request and trace ids bound into the logs, errors mapped to statuses."""
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Any:
-        metadata = dict(handler_call_details.invocation_metadata or ())
-        request_id = str(metadata.get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:128]
-        trace_id = trace_id_from(str(metadata.get("traceparent") or "")) or new_trace_id()
+    def __init__(self, errors: ErrorMapper, method: str) -> None:
+        self._errors = errors
+        self._method = method
 
-        @asynccontextmanager
-        async def guard(_context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[None]:
-            with bind_log_context(request_id=request_id, trace_id=trace_id):
-                yield
+    def bind(self, context: grpc.aio.ServicerContext[Any, Any]) -> AbstractContextManager[None]:
+        request_id = traceparent = None
+        for key, value in context.invocation_metadata() or ():
+            if key == REQUEST_ID_HEADER:
+                request_id = value
+            elif key == TRACEPARENT_HEADER:
+                traceparent = value
+        return bind_log_context(
+            request_id=str(request_id or uuid.uuid4().hex)[:128],
+            trace_id=trace_id_from(str(traceparent or "")) or new_trace_id(),
+        )
 
-        return guard_handler(await continuation(handler_call_details), guard)
+    async def fail(self, context: grpc.aio.ServicerContext[Any, Any], error: Exception) -> NoReturn:
+        await self._errors.abort(context, self._method, error)
 
 
 def create_server(
@@ -51,7 +55,11 @@ def create_server(
     extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     domain: str = "mercado",
 ) -> grpc.aio.Server:
-    """A grpc.aio server with size limits, keepalive and the interceptors; ports are added by the caller."""
+    """A grpc.aio server with size limits and keepalive; ports are added by the caller.
+
+    Every method it serves binds the call's request and trace ids into the logs and maps its errors
+    to statuses (see ScopedServer). `extra_interceptors` run before that, outside the call's scope.
+    """
     options = [
         ("grpc.max_send_message_length", max_message_bytes),
         ("grpc.max_receive_message_length", max_message_bytes),
@@ -63,8 +71,9 @@ def create_server(
         # Two processes silently sharing a port would split traffic between old and new code.
         ("grpc.so_reuseport", 0),
     ]
-    interceptors = [RequestContextInterceptor(), ErrorMappingInterceptor(error_table, domain=domain)]
-    return grpc.aio.server(interceptors=[*interceptors, *extra_interceptors], options=options)
+    errors = ErrorMapper(error_table, domain=domain)
+    server = grpc.aio.server(interceptors=extra_interceptors, options=options)
+    return ScopedServer(server, lambda method: _ServiceCall(errors, method))
 
 
 class HealthReporter:

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
+from chassis.gc_policy import settle_heap
 from chassis.logs import configure_logging
 from edge_gateway.api_document import build_openapi
 from edge_gateway.auth import TokenVerifier
@@ -26,6 +27,7 @@ DESCRIPTION = (
 
 def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     """Build the edge app; with no settings they are read from EDGE_* (uvicorn's factory mode)."""
+    composition_root = settings is None
     if settings is None:
         # uvicorn's factory mode (every worker process): this is the process's composition root.
         settings = load_settings()
@@ -53,9 +55,13 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.verifier = TokenVerifier.from_settings(settings)
     install_problem_handlers(app)
-    # Starlette tries routes in order: the catalogue, the benchmarked hot path, comes first.
+    # Starlette tries routes in order: the catalogue, the benchmarked hot path, comes first, as the
+    # app's own routes rather than an included router. FastAPI 0.165 matches an included router's
+    # routes twice per request (to pick the router, then inside it): ~13 us of the ~75 us the edge
+    # spent in-process on a catalogue read. Routes added this way keep what their router gave them
+    # (prefix, tags, response class) but not app.dependency_overrides, which the edge does not use.
+    app.router.routes.extend(items.router.routes)
     for router in (
-        items.router,
         orders.router,
         accounts.router,
         invoices.router,
@@ -68,4 +74,7 @@ def create_app(settings: EdgeSettings | None = None) -> FastAPI:
         return build_openapi(app)
 
     app.openapi = openapi  # type: ignore[method-assign]
+    if composition_root:
+        # The worker's long-lived objects exist now; tests (which pass settings) keep CPython's GC.
+        settle_heap()
     return app

@@ -1,7 +1,8 @@
 """The read benchmark's yardstick: a bare FastAPI route calling a grpc.aio servicer that returns a constant.
 
-Same libraries as the edge and inventory (uvicorn with uvloop and httptools, grpc.aio, orjson) and the
-same GetItem messages, but no database, no middleware, no validation: what one HTTP→gRPC hop costs.
+Same libraries and runtime settings as the edge and inventory (uvicorn with uvloop and httptools,
+grpc.aio, orjson, the edge's garbage-collector policy) and the same GetItem messages, but no
+database, no middleware, no validation: what one HTTP→gRPC hop costs.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import orjson
 import uvicorn
 from fastapi import FastAPI, Response
 
+from chassis.gc_policy import settle_heap
 from mercado.common.v1 import money_pb2
 from mercado.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 
@@ -122,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(serve_grpc(args.port, args.sku))
         return 0
     app = create_app(args.upstream)
+    # The edge's worker settles its heap the same way: the yardstick keeps the edge's GC policy.
+    settle_heap()
     uvicorn.run(
         app, host=HOST, port=args.port, loop="uvloop", http="httptools", access_log=False, log_level="warning"
     )

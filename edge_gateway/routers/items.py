@@ -12,7 +12,8 @@ from edge_gateway.schemas.money import PageToken
 from edge_gateway.schemas.problems import problem_responses
 from edge_gateway.translate.inventory import adjust_stock_request, create_item_request, item_json
 
-router = APIRouter(prefix="/v1/items", tags=["items"])
+# The app serves these as its own routes (see app.py), so they name the app's response class themselves.
+router = APIRouter(prefix="/v1/items", tags=["items"], default_response_class=JsonResponse)
 
 SkuPath = Annotated[str, Path(pattern=SKU_PATTERN, description="SKU of the item.")]
 PageSize = Annotated[

@@ -1,8 +1,10 @@
 """Translation of the shapes every context shares: money, timestamps, postal addresses, enum values."""
 
+import functools
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from google.protobuf import timestamp_pb2
 from google.protobuf.message import Message
 
 from edge_gateway.schemas.address import Address
@@ -22,7 +24,17 @@ def money_proto(currency: str, amount_minor: int) -> money_pb2.Money:
 
 def timestamp_json(message: Message, field: str) -> str | None:
     """RFC 3339 UTC text of a Timestamp field, or None when the field is unset."""
-    return getattr(message, field).ToJsonString() if message.HasField(field) else None
+    if not message.HasField(field):
+        return None
+    stamp = getattr(message, field)
+    return _rfc3339(stamp.seconds, stamp.nanos)
+
+
+# Timestamp.ToJsonString is pure Python and was three quarters of item_json's time on the catalogue
+# read; an item's timestamps repeat on every read of it, so their text is remembered by value.
+@functools.lru_cache(maxsize=4096)
+def _rfc3339(seconds: int, nanos: int) -> str:
+    return str(timestamp_pb2.Timestamp(seconds=seconds, nanos=nanos).ToJsonString())
 
 
 def known_status(statuses: Mapping[int, _Status], value: int, kind: str) -> _Status:

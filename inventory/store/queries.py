@@ -18,7 +18,7 @@ from inventory.store.rows import item_from_row, lines_by_order, lines_query, res
 from inventory.store.tables import CANCELLED_BEFORE_RESERVING, items, reservations
 from inventory.use_cases import Page
 
-# Built once: the hot lookup skips statement construction and cache-key generation.
+# Built once: the reader prepares it once, so the hot lookup skips compiling and cache-key generation.
 _ITEM_BY_SKU = select(items).where(items.c.sku == bindparam("sku"))
 
 
@@ -30,11 +30,8 @@ class SqlQueries:
         self._reader.close()
 
     async def item(self, sku: str) -> Item | None:
-        def read(db: Connection) -> Item | None:
-            row = db.execute(_ITEM_BY_SKU, {"sku": sku}).mappings().first()
-            return item_from_row(row) if row else None
-
-        return await self._reader.run(read)
+        row = await self._reader.lookup(_ITEM_BY_SKU, {"sku": sku})
+        return item_from_row(row) if row else None
 
     async def items(self, *, after: str | None, limit: int) -> Page[Item, str]:
         query = select(items).order_by(items.c.sku).limit(limit + 1)

@@ -1,31 +1,47 @@
-"""How the read path reaches the database: one hop to a worker thread on SQLite, the event loop on PostgreSQL.
+"""How the read path reaches the database: SQLite lookups on the event loop, other reads in a thread.
 
-Measured on the 2-core dev box (GetItem's lookup, 16 concurrent readers): through the async aiosqlite
-driver a lookup costs ~550 us of CPU, because every DBAPI call (begin, cursor, execute, fetch, close,
-rollback) is its own round trip to aiosqlite's thread. Running the whole lookup on a plain pysqlite
-connection in a worker thread costs ~90 us: one hop, and SQLite releases the GIL while it reads. WAL
-mode lets these readers run beside the writer without waiting for its lock. asyncpg has no threads,
-so PostgreSQL reads stay on the loop, in autocommit to save the BEGIN and ROLLBACK round trips.
+CPU per GetItem lookup on the 2-core dev box: through the async aiosqlite driver ~550 us, as every
+DBAPI call is its own round trip to aiosqlite's thread; the whole read on a pysqlite connection in
+a worker thread ~80-110 us, mostly the hop (futures, two thread wake-ups, the GIL changing hands);
+inside the loaded service, on a SQLAlchemy Connection the loop keeps ~90 us, and the same SELECT
+prepared once and run on the loop's own pysqlite cursor ~30 us, row conversions included. A
+primary-key lookup in WAL mode never waits for the writer and reads a few cached pages, so it runs
+on the loop; reads whose cost grows with the data (listings) keep the thread.
+asyncpg has no threads, so PostgreSQL reads stay on the loop, in autocommit to save BEGIN/ROLLBACK.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import URL, Connection, Select, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from inventory.store.lookups import PreparedLookup
+
 T = TypeVar("T")
+# A row keyed by column name (SQLAlchemy's RowMapping also accepts its Column objects as keys).
+Row = Mapping[Any, Any]
 
 READ_THREADS = 4
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 class Reader(Protocol):
-    async def run(self, read: Callable[[Connection], T]) -> T: ...
+    async def run(self, read: Callable[[Connection], T]) -> T:
+        """Any read; it may take as long as the data it reads."""
+        ...
+
+    async def lookup(self, statement: Select[Any], values: Mapping[str, Any]) -> Row | None:
+        """The first row of a SELECT through an index, whose cost does not grow with the table.
+
+        `statement` is built once (a module constant): readers may prepare it once per statement.
+        """
+        ...
 
     def close(self) -> None: ...
 
@@ -33,31 +49,66 @@ class Reader(Protocol):
 def reader_for(engine: AsyncEngine) -> Reader:
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return ThreadReader(create_engine(url.set(drivername="sqlite"), connect_args=_sqlite_args()))
+        return SqliteReader(url.set(drivername="sqlite"))
     return LoopReader(engine)
 
 
-def _sqlite_args() -> dict[str, object]:
-    # Read-only connections: pysqlite issues no BEGIN before a SELECT, so each read is one statement.
-    return {"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+class SqliteReader:
+    """Lookups on one pysqlite connection owned by the event loop; other reads in a small thread pool."""
 
-
-class ThreadReader:
-    """Runs each read whole on a pysqlite connection in a small thread pool."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
+    def __init__(self, url: URL) -> None:
+        # pysqlite issues no BEGIN before a SELECT, so each thread read is one statement.
+        self._engine = create_engine(
+            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+        )
+        self._url = url
         self._threads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="inventory-read")
+        self._prepared: dict[Select[Any], PreparedLookup] = {}
+        self._connection: sqlite3.Connection | None = None
 
     async def run(self, read: Callable[[Connection], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._read, read)
+
+    async def lookup(self, statement: Select[Any], values: Mapping[str, Any]) -> Row | None:
+        prepared = self._prepared.get(statement)
+        if prepared is None:
+            prepared = self._prepared[statement] = PreparedLookup(statement, self._engine.dialect)
+        try:
+            found = self._loop_connection().execute(prepared.sql, prepared.parameters(values)).fetchone()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            # WAL readers are locked out only briefly and rarely (recovery after a crash, a checkpoint
+            # that resets the log): wait for the lock in a thread, as every other read does.
+            return await self.run(lambda db: db.execute(statement, values).mappings().first())
+        return None if found is None else prepared.row(found)
 
     def _read(self, read: Callable[[Connection], T]) -> T:
         with self._engine.connect() as connection:
             return read(connection)
 
+    def _loop_connection(self) -> sqlite3.Connection:
+        # Opened on first use, when the migrations have created the file and its WAL.
+        if self._connection is None:
+            # SQLAlchemy's reading of the URL: the absolute path, or a `file:` URI.
+            (database,), options = self._engine.dialect.create_connect_args(self._url)
+            # isolation_level=None: no implicit BEGIN, so every lookup is its own read transaction
+            # and sees the latest commit. timeout=0: a locked database must not put the loop to sleep.
+            connection = sqlite3.connect(
+                database,
+                timeout=0,
+                isolation_level=None,
+                check_same_thread=False,
+                uri=bool(options.get("uri")),
+            )
+            connection.execute("PRAGMA query_only = ON")
+            self._connection = connection
+        return self._connection
+
     def close(self) -> None:
         self._threads.shutdown(wait=True)
+        if self._connection is not None:
+            self._connection.close()
         self._engine.dispose()
 
 
@@ -70,6 +121,9 @@ class LoopReader:
     async def run(self, read: Callable[[Connection], T]) -> T:
         async with self._engine.connect() as connection:
             return await connection.run_sync(read)
+
+    async def lookup(self, statement: Select[Any], values: Mapping[str, Any]) -> Row | None:
+        return await self.run(lambda db: db.execute(statement, values).mappings().first())
 
     def close(self) -> None:
         """Nothing of its own: the runtime disposes the shared engine."""

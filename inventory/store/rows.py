@@ -27,7 +27,7 @@ ADDRESS_COLUMNS = {
 }
 
 
-def item_from_row(row: RowMapping) -> Item:
+def item_from_row(row: Mapping[Any, Any]) -> Item:
     return Item(
         sku=row["sku"],
         name=row["name"],

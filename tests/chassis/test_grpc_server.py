@@ -1,4 +1,4 @@
-"""The gRPC bootstrap: health, reflection (seen by grpcurl) and the error-mapping interceptor."""
+"""The gRPC bootstrap: health, reflection (seen by grpcurl), error mapping and ids bound on every call."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from chassis.logs import log_context
 from chassis.testing import eventually
 
 SERVICE = "mercado.test.v1.ProbeService"
+# Served through add_registered_method_handlers, the path generated `add_*Servicer_to_server` code takes.
+REGISTERED = "mercado.test.v1.RegisteredProbeService"
 GRPCURL = str(Path(sys.executable).parent / "grpcurl")
 
 
@@ -100,6 +102,13 @@ def probe_handler() -> grpc.GenericRpcHandler:
 async def served() -> AsyncIterator[tuple[int, HealthReporter, grpc.aio.Channel]]:
     server = create_server(error_table=ERRORS, max_message_bytes=1024, domain="mercado.test")
     server.add_generic_rpc_handlers([probe_handler()])
+    server.add_registered_method_handlers(
+        REGISTERED,
+        {
+            "Fail": grpc.unary_unary_rpc_method_handler(raise_from_request),
+            "Context": grpc.unary_unary_rpc_method_handler(context_fields),
+        },
+    )
     health = HealthReporter([SERVICE])
     health.register(server)
     enable_reflection(server, [])
@@ -111,8 +120,10 @@ async def served() -> AsyncIterator[tuple[int, HealthReporter, grpc.aio.Channel]
     await server.stop(None)
 
 
-def call(channel: grpc.aio.Channel, method: str) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
-    multi: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(f"/{SERVICE}/{method}")
+def call(
+    channel: grpc.aio.Channel, method: str, service: str = SERVICE
+) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
+    multi: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(f"/{service}/{method}")
     return multi
 
 
@@ -305,3 +316,18 @@ async def test_messages_over_the_size_limit_are_refused(
     with pytest.raises(grpc.aio.AioRpcError) as raised:
         await call(channel, "Echo")(b"x" * 2048)
     assert raised.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_methods_registered_by_name_map_errors_and_bind_ids_too(
+    served: tuple[int, HealthReporter, grpc.aio.Channel],
+) -> None:
+    _, _, channel = served
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call(channel, "Fail", REGISTERED)(b"invalid")
+    info, violations = rich_details(raised.value)
+    assert (raised.value.code(), info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_ARGUMENT")
+    assert violations == [("lines[0].quantity", "must be positive"), ("order_id", "is required")]
+
+    given = json.loads(await call(channel, "Context", REGISTERED)(b"", metadata=(("x-request-id", "req-7"),)))
+    assert given["request_id"] == "req-7"
+    assert len(given["trace_id"]) == 32
