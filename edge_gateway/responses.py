@@ -4,14 +4,16 @@ import asyncio
 from typing import Any
 
 import orjson
-from starlette.responses import Response, StreamingResponse
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.types import Receive, Scope, Send
 
 
-class JsonResponse(Response):
-    """JSON rendered by orjson; the routes hand it plain dicts built straight from protobuf messages."""
+class JsonResponse(JSONResponse):
+    """JSON rendered by orjson; the routes hand it plain dicts built straight from protobuf messages.
 
-    media_type = "application/json"
+    It derives from Starlette's JSONResponse only so that FastAPI documents each route's response
+    model in the OpenAPI document (it does so for JSON response classes alone); rendering is orjson's.
+    """
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
