@@ -79,6 +79,10 @@ run: $(STAMP) ## start NATS, the three services and the edge with SQLite under .
 bench-read: $(STAMP) ## benchmark GET /v1/items/{sku} through the edge against a bare FastAPI→gRPC hop
 	$(PY) -m scripts.bench_read
 
+.PHONY: bench-orders
+bench-orders: $(STAMP) ## place orders through the edge under load; time the saga, check the invariants
+	$(PY) -m scripts.bench_orders $(BENCH_ARGS)
+
 .PHONY: clean
 clean: ## remove .data/ (local databases and the NATS store)
 	rm -rf .data

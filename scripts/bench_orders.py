@@ -1,0 +1,183 @@
+"""`make bench-orders`: place orders through the edge under load and time the saga to AWAITING_SHIPMENT.
+
+The stack runs as `make run` starts it (SQLite, free ports, a temporary data directory). Items and
+funded accounts are set up through the edge; orders are then placed with a fixed number in flight,
+and each 202's latency is recorded. After the load, billing's and shipping's listings give every
+invoice's pay time and shipment's creation time, so completion is measured without polling during
+the load. Finally the invariants are checked over the settled state. Its output is the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import grpc
+
+from edge_gateway.auth import Role
+from edge_gateway.devtoken import issue
+from edge_gateway.settings import load_settings
+from scripts.bench_orders_load import LoadPlan, LoadResult, SetupError, bench_items, place_orders, set_up
+from scripts.bench_orders_procs import CpuMeter, Hotspots, ProfileError, Profiler
+from scripts.bench_orders_report import Cpu, Figures, render
+from scripts.bench_orders_settle import Reader, Settlement, wait_until_settled
+from scripts.devstack import Stack, StackError, plan_stack
+from scripts.devstack.services import GRPC_SERVICES
+from scripts.invariants import InvariantReport, Ledger, ServiceAddresses, check_invariants
+
+# Logging per request would measure the logger; warnings and errors still reach the logs.
+QUIET = {
+    "EDGE_ACCESS_LOG": "false",
+    "EDGE_LOG_LEVEL": "WARNING",
+    **{f"{service.env_prefix}LOG_LEVEL": "WARNING" for service in GRPC_SERVICES},
+}
+# Enough of everything that neither stock nor money can run out during a run: every payment succeeds.
+STOCK_PER_ITEM = 10_000_000
+TOP_UP_MINOR = 10_000_000_000
+TOKEN_TTL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Outcome:
+    load: LoadResult
+    settlement: Settlement
+    invariants: InvariantReport
+    # CPU seconds per process in the measured window, and from the first order until the backlog was
+    # worked off (the latter divided by the orders is what one order costs each process).
+    cpu_window: dict[str, float]
+    cpu_total: dict[str, float]
+    hotspots: dict[str, Hotspots]
+
+
+def tokens(customers: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """An admin token and one customer token each, signed as the edge (same environment) expects."""
+    settings = load_settings()
+    admin = issue(settings, "bench-admin", Role.ADMIN, TOKEN_TTL_SECONDS)
+    return admin, {c: issue(settings, c, Role.CUSTOMER, TOKEN_TTL_SECONDS) for c in customers}
+
+
+def _load_plan(
+    args: argparse.Namespace, stack: Stack, meter: CpuMeter, profiler: Profiler | None
+) -> LoadPlan:
+    customers = [f"bench-customer-{i:03d}" for i in range(args.customers)]
+    admin, customer_tokens = tokens(customers)
+    items = bench_items(args.items, STOCK_PER_ITEM)
+    asyncio.run(set_up(stack.endpoints.edge_url, admin, items, customers, TOP_UP_MINOR))
+
+    def window_start() -> None:
+        meter.start()
+        if profiler is not None:
+            profiler.start()
+
+    return LoadPlan(
+        edge_url=stack.endpoints.edge_url,
+        customer_tokens=customer_tokens,
+        items=items,
+        concurrency=args.concurrency,
+        warmup=args.warmup,
+        duration=args.duration,
+        rate=args.rate,
+        on_window_start=window_start,
+        on_window_end=meter.stop,
+    )
+
+
+def _ledger(plan: LoadPlan, load: LoadResult) -> Ledger:
+    """What the benchmark put in and got accepted, for the conservation checks."""
+    ledger = Ledger()
+    for item in plan.items:
+        ledger.item_created(item.sku, item.on_hand)
+    for customer in plan.customer_tokens:
+        ledger.topped_up(customer, TOP_UP_MINOR)
+    for order in load.orders:
+        ledger.order_accepted(order.order_id)
+    return ledger
+
+
+def _check(stack: Stack, ledger: Ledger) -> InvariantReport:
+    where = stack.endpoints.grpc
+    addresses = ServiceAddresses(
+        inventory=where["inventory"], billing=where["billing"], shipping=where["shipping"]
+    )
+    return asyncio.run(check_invariants(addresses, ledger))
+
+
+def run_benchmark(args: argparse.Namespace, data_dir: Path) -> Outcome:
+    plan = plan_stack(data_dir, auto_ports=True, extra_env=QUIET)
+    with Stack(plan) as stack:
+        pids = {process.name: process.pid for process in stack.processes}
+        window, total = CpuMeter(pids), CpuMeter(pids)
+        python_pids = {name: pid for name, pid in pids.items() if name != "nats"}
+        profiler = (
+            Profiler(python_pids, args.profile_dir, args.duration, gil_only=args.profile_gil)
+            if args.profile
+            else None
+        )
+        load_plan = _load_plan(args, stack, window, profiler)
+        total.start()
+        load = asyncio.run(place_orders(load_plan))
+        hotspots = profiler.finish(args.profile_top) if profiler is not None else {}
+        reader = Reader(stack.endpoints.grpc)
+        try:
+            order_ids = [order.order_id for order in load.orders]
+            settlement = wait_until_settled(reader, order_ids, args.settle_timeout, on_caught_up=total.stop)
+        finally:
+            reader.close()
+        invariants = _check(stack, _ledger(load_plan, load))
+    return Outcome(
+        load=load,
+        settlement=settlement,
+        invariants=invariants,
+        cpu_window=window.last,
+        cpu_total=total.last,
+        hotspots=hotspots,
+    )
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m scripts.bench_orders", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of measured load")
+    parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load first")
+    parser.add_argument("--concurrency", type=int, default=32, help="orders in flight")
+    parser.add_argument("--rate", type=float, default=None, help="offered orders/s (default: closed loop)")
+    parser.add_argument("--customers", type=int, default=64, help="funded customer accounts")
+    parser.add_argument("--items", type=int, default=8, help="SKUs ordered from (one line, quantity 1)")
+    parser.add_argument("--settle-timeout", type=float, default=120.0, help="seconds allowed to settle")
+    parser.add_argument("--profile", action="store_true", help="py-spy every Python process in the window")
+    parser.add_argument("--profile-dir", type=Path, default=Path(".data/bench-orders-profile"))
+    parser.add_argument("--profile-gil", action="store_true", help="profile only the GIL holder")
+    parser.add_argument("--profile-top", type=int, default=12, help="frames listed per process")
+    args = parser.parse_args(argv)
+    if args.concurrency < 1 or args.customers < 1 or args.items < 1 or args.duration <= 0:
+        parser.error("--concurrency, --customers, --items and --duration must be positive")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="bench-orders | %(message)s")
+    # The stack's readiness probes log every request at INFO; their progress lines are enough.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        with tempfile.TemporaryDirectory(prefix="mercado-bench-orders-") as tmp:
+            outcome = run_benchmark(args, Path(tmp))
+    except (StackError, SetupError, ProfileError, grpc.RpcError) as exc:
+        sys.stderr.write(f"bench-orders failed: {exc}\n")
+        return 1
+    figures = Figures.of(outcome.load, outcome.settlement, outcome.invariants, os.getloadavg())
+    text = render(figures, args, Cpu(outcome.cpu_window, outcome.cpu_total), outcome.hotspots)
+    sys.stdout.write(text + "\n")
+    return 0 if figures.valid else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
