@@ -25,7 +25,7 @@ from edge_gateway.auth import Role
 from edge_gateway.devtoken import issue
 from edge_gateway.settings import load_settings
 from scripts.bench_orders_load import LoadPlan, LoadResult, SetupError, bench_items, place_orders, set_up
-from scripts.bench_orders_procs import CpuMeter, Hotspots, ProfileError, Profiler
+from scripts.bench_orders_procs import Hotspots, ProfileError, Profiler, StackCpuMeter
 from scripts.bench_orders_report import Cpu, Figures, render
 from scripts.bench_orders_settle import Reader, Settlement, wait_until_settled
 from scripts.devstack import Stack, StackError, plan_stack
@@ -64,7 +64,7 @@ def tokens(customers: Sequence[str]) -> tuple[str, dict[str, str]]:
 
 
 def _load_plan(
-    args: argparse.Namespace, stack: Stack, meter: CpuMeter, profiler: Profiler | None
+    args: argparse.Namespace, stack: Stack, meter: StackCpuMeter, profiler: Profiler | None
 ) -> LoadPlan:
     customers = [f"bench-customer-{i:03d}" for i in range(args.customers)]
     admin, customer_tokens = tokens(customers)
@@ -113,7 +113,7 @@ def run_benchmark(args: argparse.Namespace, data_dir: Path) -> Outcome:
     plan = plan_stack(data_dir, auto_ports=True, extra_env=QUIET)
     with Stack(plan) as stack:
         pids = {process.name: process.pid for process in stack.processes}
-        window, total = CpuMeter(pids), CpuMeter(pids)
+        window, total = StackCpuMeter(pids), StackCpuMeter(pids)
         python_pids = {name: pid for name, pid in pids.items() if name != "nats"}
         profiler = (
             Profiler(python_pids, args.profile_dir, args.duration, gil_only=args.profile_gil)

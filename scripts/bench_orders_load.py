@@ -45,9 +45,6 @@ class PlacedOrder:
     """One 202: when the client saw it (wall clock, comparable with the services' timestamps)."""
 
     order_id: str
-    customer_id: str
-    sku: str
-    quantity: int
     accepted_at: float
     latency: float
     # False for orders placed during the warm-up: they must settle, but they are not in the figures.
@@ -120,21 +117,28 @@ async def set_up(
 
 
 class _Pacer:
-    """Hands out send times `start + k / rate`; a worker that is late sends at once."""
+    """Hands out send times `start + k / rate` until `stop_at`; a worker that is late sends at once.
 
-    def __init__(self, start: float, rate: float | None) -> None:
+    Latency is timed from the actual send. When every worker is busy the achieved rate falls below
+    the offered one, which the report shows as accepted orders/s.
+    """
+
+    def __init__(self, start: float, stop_at: float, rate: float | None) -> None:
         self._start = start
+        self._stop_at = stop_at
         self._rate = rate
         self._issued = 0
 
-    async def wait_turn(self) -> None:
-        if self._rate is None:
-            return
-        slot = self._start + self._issued / self._rate
+    async def wait_turn(self) -> bool:
+        """Wait for the next send time; False once the load is over (no sleeping past its end)."""
+        slot = self._start if self._rate is None else self._start + self._issued / self._rate
         self._issued += 1
+        if max(slot, time.perf_counter()) >= self._stop_at:
+            return False
         delay = slot - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
+        return True
 
 
 class _Workers:
@@ -145,10 +149,9 @@ class _Workers:
     ) -> None:
         self._plan = plan
         self._session = session
-        self._pacer = _Pacer(start, plan.rate)
         self._measure_from = start + plan.warmup
-        self._stop_at = self._measure_from + plan.duration
-        self._customers = list(plan.customer_tokens.items())
+        self._pacer = _Pacer(start, self._measure_from + plan.duration, plan.rate)
+        self._tokens = list(plan.customer_tokens.values())
         self._url = f"{plan.edge_url}/v1/orders"
         self.result = result
 
@@ -156,15 +159,12 @@ class _Workers:
         """Worker `index` places orders for every `concurrency`-th customer until the load ends."""
         rng = random.Random(index)  # noqa: S311 - spreads load over SKUs, not a secret
         turn = index
-        while True:
-            await self._pacer.wait_turn()
-            if time.perf_counter() >= self._stop_at:
-                return
-            customer, token = self._customers[turn % len(self._customers)]
+        while await self._pacer.wait_turn():
+            token = self._tokens[turn % len(self._tokens)]
             turn += self._plan.concurrency
-            await self._place(customer, token, rng.choice(self._plan.items))
+            await self._place(token, rng.choice(self._plan.items))
 
-    async def _place(self, customer: str, token: str, item: BenchItem) -> None:
+    async def _place(self, token: str, item: BenchItem) -> None:
         body = json.dumps({"lines": [{"sku": item.sku, "quantity": 1}], "shipping_address": ORDER_ADDRESS})
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         started = time.perf_counter()
@@ -182,9 +182,6 @@ class _Workers:
         self.result.orders.append(
             PlacedOrder(
                 order_id=location.rsplit("/", 1)[-1],
-                customer_id=customer,
-                sku=item.sku,
-                quantity=1,
                 accepted_at=time.time(),
                 latency=finished - started,
                 measured=started >= self._measure_from,

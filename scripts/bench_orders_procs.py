@@ -17,21 +17,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.bench_cpu import CpuMeter
+
 SAMPLE_RATE = 100
-# A frame on (nearly) every stack, such as the event loop's run_forever, says nothing about hotspots.
-UBIQUITOUS = 0.9
+# Frames that merely carry the work (interpreter start-up, the event loop, thread bootstrap, the
+# entry points) are on most stacks and say nothing about where the time goes.
+PLUMBING = (
+    "<frozen runpy>",
+    "asyncio/runners.py",
+    "asyncio/base_events.py",
+    "asyncio/events.py",
+    "threading.py",
+    "uvicorn/server.py",
+    "uvicorn/main.py",
+    "uvicorn/_compat.py",
+    "__main__.py",
+    "/main.py",
+)
 
 
 class ProfileError(Exception):
     """py-spy is missing or failed to attach."""
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (fields 14 and 15 of /proc/<pid>/stat)."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    # The command name (field 2) may contain spaces; everything after its closing parenthesis splits.
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def machine_busy_seconds() -> float:
@@ -45,29 +51,25 @@ def machine_busy_seconds() -> float:
 MACHINE = "whole machine"
 
 
-class CpuMeter:
-    """CPU seconds each named process, and the whole machine, used between start() and stop().
+class StackCpuMeter(CpuMeter):
+    """The stack's processes, plus this process ("client") and the whole machine.
 
     The machine's figure shows whether something besides the benchmark competed for the cores.
     """
 
     def __init__(self, pids: Mapping[str, int]) -> None:
-        self._pids = dict(pids)
-        self._before: dict[str, float] = {}
+        super().__init__(pids)
         # What the last stop() measured.
         self.last: dict[str, float] = {}
 
     def _read(self) -> dict[str, float]:
-        readings = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
+        readings = super()._read()
         readings["client"] = time.process_time()
         readings[MACHINE] = machine_busy_seconds()
         return readings
 
-    def start(self) -> None:
-        self._before = self._read()
-
     def stop(self) -> dict[str, float]:
-        self.last = {name: used - self._before[name] for name, used in self._read().items()}
+        self.last = super().stop()
         return self.last
 
 
@@ -146,5 +148,10 @@ def summarise(lines: Sequence[str], top: int) -> Hotspots:
         own[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
-    telling = [(frame, n) for frame, n in inclusive.most_common() if n < UBIQUITOUS * total]
+    telling = [(frame, n) for frame, n in inclusive.most_common() if not _plumbing(frame)]
     return Hotspots(samples=total, own=own.most_common(top), inclusive=telling[:top])
+
+
+def _plumbing(frame: str) -> bool:
+    location = frame.rpartition(" (")[2]
+    return any(part in f"/{location}" for part in PLUMBING)

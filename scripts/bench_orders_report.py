@@ -144,10 +144,10 @@ class Cpu:
 
 def _cpu_lines(cpu: Cpu, seconds: float, orders: int) -> list[str]:
     """Shares of one core in the window (and what else ran on the machine), and CPU per order."""
-    ours = {name: used for name, used in cpu.window.items() if name != MACHINE}
+    ours = {name: used for name, used in sorted(cpu.window.items()) if name != MACHINE}
     others = max(0.0, cpu.window.get(MACHINE, 0.0) - sum(ours.values()))
     shares = ", ".join(f"{name} {100 * used / seconds:.0f}%" for name, used in ours.items())
-    stack = {name: used for name, used in cpu.total.items() if name not in (MACHINE, "client")}
+    stack = {name: used for name, used in sorted(cpu.total.items()) if name not in (MACHINE, "client")}
     per_order = ", ".join(f"{name} {1000 * used / orders:.1f}" for name, used in stack.items())
     return [
         f"CPU in the window (% of one core): {shares}; other processes {100 * others / seconds:.0f}%",
