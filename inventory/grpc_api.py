@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import grpc
 import grpc.aio
 
 from chassis.errors import ErrorMapping, ErrorTable
 from chassis.logs import bind_log_context
+from chassis.page_tokens import InvalidPageToken, decode_page_token, encode_page_token
 from inventory import use_cases
 from inventory.domain import (
     InsufficientStock,
@@ -39,6 +37,7 @@ SERVICE_NAME = pb.DESCRIPTOR.services_by_name["InventoryService"].full_name
 _code = grpc.StatusCode
 ERROR_TABLE: ErrorTable = {
     InvalidRequest: ErrorMapping(_code.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
+    InvalidPageToken: ErrorMapping(_code.INVALID_ARGUMENT, "INVALID_ARGUMENT"),
     UnknownSku: ErrorMapping(_code.INVALID_ARGUMENT, "UNKNOWN_SKU"),
     ItemNotFound: ErrorMapping(_code.NOT_FOUND, "ITEM_NOT_FOUND"),
     ReservationNotFound: ErrorMapping(_code.NOT_FOUND, "RESERVATION_NOT_FOUND"),
@@ -51,7 +50,6 @@ ERROR_TABLE: ErrorTable = {
 }
 
 Context = grpc.aio.ServicerContext[Any, Any]
-P = TypeVar("P", str, int)
 
 
 def utc_now() -> datetime:
@@ -143,37 +141,3 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
             reservations=[reservation_to_proto(r) for r in page.entries],
             next_page_token=encode_page_token("reservations", request.customer_id, page.next_key),
         )
-
-
-# Page tokens are opaque to callers: URL-safe base64 of a small JSON document naming the listing,
-# its filter and the keyset position. A token used with another listing or filter is rejected.
-
-
-def encode_page_token(listing: str, scope: str, position: str | int | None) -> str:
-    if position is None:
-        return ""
-    document = json.dumps({"l": listing, "s": scope, "p": position}, separators=(",", ":"))
-    return base64.urlsafe_b64encode(document.encode()).decode().rstrip("=")
-
-
-def decode_page_token(token: str, listing: str, scope: str, kind: type[P]) -> P | None:
-    if not token:
-        return None
-    document = _token_document(token)
-    position = document.get("p")
-    if (
-        document.get("l") != listing
-        or document.get("s") != scope
-        or not isinstance(position, kind)
-        or isinstance(position, bool)
-    ):
-        raise InvalidRequest([("page_token", "is not a token from the previous page of this listing")])
-    return position
-
-
-def _token_document(token: str) -> dict[str, object]:
-    try:
-        document = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()))
-    except (binascii.Error, ValueError):
-        document = None
-    return document if isinstance(document, dict) else {}
