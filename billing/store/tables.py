@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Table,
-    TypeDecorator,
     UniqueConstraint,
 )
 
 from chassis.inbox import dead_letter_table, inbox_table
 from chassis.outbox import outbox_table
+from chassis.sql_types import UtcDateTime, serial
 
 # Explicit constraint names keep the SQLite and PostgreSQL schemas, and their migrations, identical.
 metadata = MetaData(
@@ -33,30 +29,6 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and returns them aware; SQLite itself would drop the zone."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("refusing a naive datetime: its zone would be guessed")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _serial() -> BigInteger:
-    # SQLite auto-increments only an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 accounts = Table(
@@ -74,7 +46,7 @@ accounts = Table(
 ledger_entries = Table(
     "ledger_entries",
     metadata,
-    Column("seq", _serial(), primary_key=True, autoincrement=True),
+    Column("seq", serial(), primary_key=True, autoincrement=True),
     Column("entry_id", String(36), nullable=False, unique=True),
     Column("customer_id", String(128), ForeignKey("accounts.customer_id"), nullable=False),
     Column("kind", String(8), nullable=False),
@@ -104,7 +76,7 @@ invoices = Table(
     "invoices",
     metadata,
     # `seq` orders invoices newest first and is the key of the listing's page tokens.
-    Column("seq", _serial(), primary_key=True, autoincrement=True),
+    Column("seq", serial(), primary_key=True, autoincrement=True),
     Column("invoice_id", String(36), nullable=False, unique=True),
     Column("order_id", String(36), ForeignKey("orders.order_id"), nullable=False, unique=True),
     Column("customer_id", String(128), nullable=False),

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Table,
-    TypeDecorator,
     text,
 )
 
 from chassis.inbox import dead_letter_table, inbox_table
 from chassis.outbox import outbox_table
+from chassis.sql_types import UtcDateTime, serial
 
 # Explicit constraint names keep SQLite and PostgreSQL schemas, and their migrations, identical.
 metadata = MetaData(
@@ -38,30 +34,6 @@ metadata = MetaData(
 CANCELLED_BEFORE_RESERVING = "CANCELLED"
 # The rows the expiry sweep looks at: reserved, and no PaymentCaptured recorded.
 AWAITING_PAYMENT = text("status = 'RESERVED' AND paid_at IS NULL")
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out; SQLite keeps no zone, so values are normalised to UTC first."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _serial() -> BigInteger:
-    # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 items = Table(
@@ -85,7 +57,7 @@ items = Table(
 stock_movements = Table(
     "stock_movements",
     metadata,
-    Column("id", _serial(), primary_key=True, autoincrement=True),
+    Column("id", serial(), primary_key=True, autoincrement=True),
     Column("sku", String(32), ForeignKey("items.sku"), nullable=False, index=True),
     Column("delta", BigInteger, nullable=False),
     Column("reason", String(200), nullable=False),
@@ -96,7 +68,7 @@ reservations = Table(
     "reservations",
     metadata,
     # `seq` orders reservations newest first and is the key of the listing's page tokens.
-    Column("seq", _serial(), primary_key=True, autoincrement=True),
+    Column("seq", serial(), primary_key=True, autoincrement=True),
     # Unique: the arbiter of ReserveStock's idempotency under concurrency, and of tombstones.
     Column("order_id", String(36), nullable=False, unique=True),
     Column("customer_id", String(128), nullable=False),

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Table,
-    TypeDecorator,
 )
 
 from chassis.inbox import dead_letter_table, inbox_table
 from chassis.outbox import outbox_table
+from chassis.sql_types import UtcDateTime, serial
 
 # Explicit constraint names keep SQLite and PostgreSQL schemas, and their migrations, identical.
 metadata = MetaData(
@@ -32,30 +28,6 @@ metadata = MetaData(
         "pk": "pk_%(table_name)s",
     }
 )
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in and out; SQLite keeps no zone, so values are normalised to UTC first."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _serial() -> BigInteger:
-    # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
-    return BigInteger().with_variant(Integer, "sqlite")
 
 
 # One row per order shipping has heard of (paid or cancelled). Creating a shipment and cancelling
@@ -78,7 +50,7 @@ shipments = Table(
     "shipments",
     metadata,
     # `seq` orders shipments oldest first and is the key of the listing's page tokens.
-    Column("seq", _serial(), primary_key=True, autoincrement=True),
+    Column("seq", serial(), primary_key=True, autoincrement=True),
     Column("shipment_id", String(36), nullable=False, unique=True),
     # Unique: an order has at most one shipment, whatever is redelivered.
     Column("order_id", String(36), ForeignKey("orders.order_id"), nullable=False, unique=True),
