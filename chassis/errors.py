@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
@@ -12,10 +14,17 @@ import grpc.aio
 from google.protobuf import any_pb2
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from sqlalchemy import exc as sql_errors
 
 logger = logging.getLogger(__name__)
 
 INTERNAL_MESSAGE = "internal error"
+DATABASE_UNAVAILABLE_MESSAGE = "database unavailable; retry later"
+# SQLSTATE classes of a database that cannot serve right now, whatever the request: 08 connection
+# exception, 53 insufficient resources (e.g. too many connections), 57 operator intervention (admin
+# or crash shutdown, "the database system is starting up / shutting down").
+_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "53", "57"})
+_UNREACHABLE_ERRNOS = frozenset({errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ETIMEDOUT})
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,22 @@ def find_mapping(table: ErrorTable, error: BaseException) -> ErrorMapping | None
         if mapping is not None:
             return mapping
     return None
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """True when `error` says the database cannot be reached or is going away, not that the call was wrong.
+
+    SQLAlchemy raises a failed connect's OSError as is (asyncpg: ConnectionRefusedError) and wraps the
+    server's refusals (CannotConnectNowError, AdminShutdownError) and dropped connections in DBAPIError.
+    """
+    if isinstance(error, ConnectionError | socket.gaierror):
+        return True
+    if isinstance(error, OSError) and error.errno in _UNREACHABLE_ERRNOS:
+        return True
+    if isinstance(error, sql_errors.DBAPIError):
+        sqlstate = str(getattr(error.orig, "sqlstate", None) or "")
+        return error.connection_invalidated or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES
+    return False
 
 
 def _violations(error: BaseException) -> list[FieldViolation]:
@@ -96,6 +121,11 @@ class ErrorMapper:
         self, context: grpc.aio.ServicerContext[Any, Any], method: str, error: Exception
     ) -> NoReturn:
         mapping = find_mapping(self._table, error)
+        if mapping is None and database_unavailable(error):
+            # Transient: the caller may retry (the edge answers 503 with Retry-After); health says why.
+            extra = {"grpc_method": method, "grpc_code": "UNAVAILABLE"}
+            logger.warning("%s failed: database unavailable: %s", method, error, extra=extra)
+            await context.abort(grpc.StatusCode.UNAVAILABLE, DATABASE_UNAVAILABLE_MESSAGE)
         if mapping is None:
             logger.exception("unhandled error in %s", method, extra={"grpc_method": method})
             await context.abort(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)

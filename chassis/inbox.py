@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import (
@@ -18,7 +19,7 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import SchemaItem
 
 from chassis.outbox.table import utc_now
@@ -61,7 +62,7 @@ def dead_letter_table(metadata: MetaData, name: str = "dead_letter") -> Table:
     return Table(name, metadata, *dead_letter_schema(name))
 
 
-async def claim(session: AsyncSession, table: Table, consumer: str, event_id: str) -> bool:
+async def claim(connection: AsyncConnection, table: Table, consumer: str, event_id: str) -> bool:
     """Record `event_id` as handled by `consumer` in the caller's transaction.
 
     Returns False when it was already recorded: the event was handled before and the caller must
@@ -70,13 +71,18 @@ async def claim(session: AsyncSession, table: Table, consumer: str, event_id: st
     then sees the conflict, so only one transaction ever wins.
     """
     values = {"consumer": consumer, "event_id": event_id, "processed_at": utc_now()}
-    dialect = session.get_bind().dialect.name
-    statement: Any
+    result = await connection.execute(_claim_statement(table, connection.dialect.name), values)
+    return bool(result.rowcount == 1)
+
+
+@functools.cache
+def _claim_statement(table: Table, dialect: str) -> Any:
+    # Built once per table: constructing the statement cost as much CPU as executing it.
+    insert: Any
     if dialect == "postgresql":
-        statement = postgresql.insert(table).values(values).on_conflict_do_nothing()
+        insert = postgresql.insert
     elif dialect == "sqlite":
-        statement = sqlite.insert(table).values(values).on_conflict_do_nothing()
+        insert = sqlite.insert
     else:
         raise NotImplementedError(f"inbox claim is not implemented for {dialect}")
-    result = await session.execute(statement)
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return insert(table).on_conflict_do_nothing()

@@ -13,7 +13,8 @@ import grpc.aio
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chassis.db import ping
+from chassis.db import ping, wal_checkpointer
+from chassis.gc_policy import settle_heap
 from chassis.grpc_server import HealthReporter
 from chassis.messaging.consumer import EventConsumer
 from chassis.outbox.relay import OutboxRelay
@@ -102,6 +103,12 @@ class ServiceRuntime:
         self._spawn(self._health.monitor(self._checks(), self._health_interval), "health monitor")
         for index, job in enumerate(self._background):
             self._spawn(job(), f"background {index}")
+        checkpointer = wal_checkpointer(self._engine)
+        if checkpointer is not None:
+            self._spawn(checkpointer.run(), "sqlite checkpoints")
+        # Full collections of the start-up heap stall every request and message in flight (profiled
+        # at 70-250 ms per collection under the order saga); see chassis.gc_policy.
+        settle_heap()
         logger.info("ready", extra={"port": self.port, "address": f"{self._settings.grpc_host}:{self.port}"})
 
     def _spawn(self, job: Awaitable[None], name: str) -> None:

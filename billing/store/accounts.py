@@ -3,71 +3,97 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, true, update
+from sqlalchemy import BigInteger, ColumnElement, Update, and_, bindparam, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from billing.domain import Account, EntryKind, LedgerEntry
+from billing.domain import Account, EntryKind, LedgerEntry, Money
 from billing.store.rows import account_from_row, account_to_row, entry_from_row, entry_to_row
 from billing.store.tables import accounts, ledger_entries
 from billing.use_cases import DuplicateEntry
 
+_a = accounts.c
+_l = ledger_entries.c
+
+
+def _balance_change(condition: ColumnElement[bool]) -> Update:
+    """Add `b_delta` to one account's balance if `condition` holds, returning the row."""
+    return (
+        update(accounts)
+        .where(_a.customer_id == bindparam("b_customer_id"), condition)
+        .values(
+            balance_minor=_a.balance_minor + bindparam("b_delta", type_=BigInteger),
+            updated_at=bindparam("b_now"),
+        )
+        .returning(*accounts.c)
+    )
+
+
+# Built once: building a statement cost about as much CPU as executing it.
+_GET = select(accounts).where(_a.customer_id == bindparam("b_customer_id"))
+_CREDIT = _balance_change(true())
+# Check and subtraction in one statement: the row lock (PostgreSQL) or the write lock (SQLite) makes
+# it atomic, so concurrent charges cannot overdraw the balance.
+_DEBIT = _balance_change(
+    and_(_a.currency == bindparam("b_currency"), _a.balance_minor >= bindparam("b_amount", type_=BigInteger))
+)
+_FIND_ENTRY = select(ledger_entries).where(
+    _l.customer_id == bindparam("b_customer_id"),
+    _l.kind == bindparam("b_kind"),
+    _l.reference == bindparam("b_reference"),
+)
+_INSERT_ENTRY = insert(ledger_entries)
+
 
 class SqlAccounts:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def get(self, customer_id: str) -> Account | None:
-        query = select(accounts).where(accounts.c.customer_id == customer_id)
-        row = (await self._session.execute(query)).mappings().first()
+        row = (await self._db.execute(_GET, {"b_customer_id": customer_id})).mappings().first()
         return account_from_row(row) if row else None
 
     async def open(self, account: Account) -> None:
         try:
-            await self._session.execute(insert(accounts).values(account_to_row(account)))
+            await self._db.execute(insert(accounts).values(account_to_row(account)))
         except IntegrityError as error:
             raise DuplicateEntry(account.customer_id) from error
 
     async def credit(self, customer_id: str, amount_minor: int, *, now: datetime) -> Account | None:
-        return await self._change(customer_id, amount_minor, true(), now)
-
-    async def debit(self, customer_id: str, amount_minor: int, *, now: datetime) -> Account | None:
-        # Check and subtraction in one statement: the row lock (PostgreSQL) or the write lock
-        # (SQLite) makes it atomic, so concurrent charges cannot overdraw the balance.
-        covered = accounts.c.balance_minor >= amount_minor
-        return await self._change(customer_id, -amount_minor, covered, now)
-
-    async def _change(
-        self, customer_id: str, delta: int, condition: ColumnElement[bool], now: datetime
-    ) -> Account | None:
-        statement = (
-            update(accounts)
-            .where(accounts.c.customer_id == customer_id, condition)
-            .values(balance_minor=accounts.c.balance_minor + delta, updated_at=now)
-            .returning(*accounts.c)
+        return await self._change(
+            _CREDIT, {"b_customer_id": customer_id, "b_delta": amount_minor, "b_now": now}
         )
-        row = (await self._session.execute(statement)).mappings().first()
+
+    async def debit(self, customer_id: str, amount: Money, *, now: datetime) -> Account | None:
+        parameters = {
+            "b_customer_id": customer_id,
+            "b_delta": -amount.amount_minor,
+            "b_amount": amount.amount_minor,
+            "b_currency": amount.currency,
+            "b_now": now,
+        }
+        return await self._change(_DEBIT, parameters)
+
+    async def _change(self, statement: Update, parameters: dict[str, Any]) -> Account | None:
+        row = (await self._db.execute(statement, parameters)).mappings().first()
         return account_from_row(row) if row else None
 
 
 class SqlLedger:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def find(self, customer_id: str, kind: EntryKind, reference: str) -> LedgerEntry | None:
-        query = select(ledger_entries).where(
-            ledger_entries.c.customer_id == customer_id,
-            ledger_entries.c.kind == kind.value,
-            ledger_entries.c.reference == reference,
-        )
-        row = (await self._session.execute(query)).mappings().first()
+        parameters = {"b_customer_id": customer_id, "b_kind": kind.value, "b_reference": reference}
+        row = (await self._db.execute(_FIND_ENTRY, parameters)).mappings().first()
         return entry_from_row(row) if row else None
 
     async def add(self, entry: LedgerEntry) -> None:
         # On PostgreSQL a concurrent insert of the same key waits for the first transaction and then
         # fails here; the use case retries and finds the winner's entry.
         try:
-            await self._session.execute(insert(ledger_entries).values(entry_to_row(entry)))
+            await self._db.execute(_INSERT_ENTRY, entry_to_row(entry))
         except IntegrityError as error:
             raise DuplicateEntry(entry.reference) from error

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from billing.domain import Invoice, InvoiceStatus, OrderRecord
 from billing.store.rows import (
@@ -20,21 +23,47 @@ from billing.store.rows import (
 from billing.store.tables import invoice_lines, invoices, orders
 from billing.use_cases import DuplicateEntry
 
+# Built once: building a statement cost about as much CPU as executing it.
+_FIND_ORDER = select(orders).where(orders.c.order_id == bindparam("b_order_id"))
+_INSERT_ORDER = insert(orders)
+_BY_ORDER = select(invoices).where(invoices.c.order_id == bindparam("b_order_id"))
+_INSERT_INVOICE = insert(invoices)
+_INSERT_LINES = insert(invoice_lines)
+
+
+@functools.cache
+def _insert_order_if_new(dialect: str) -> Any:
+    insert_for: Any
+    if dialect == "postgresql":
+        insert_for = postgresql.insert
+    elif dialect == "sqlite":
+        insert_for = sqlite.insert
+    else:
+        raise NotImplementedError(f"noting orders is not implemented for {dialect}")
+    return insert_for(orders).on_conflict_do_nothing().returning(orders.c.order_id)
+
 
 class SqlOrders:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def find(self, order_id: str) -> OrderRecord | None:
-        query = select(orders).where(orders.c.order_id == order_id)
-        row = (await self._session.execute(query)).mappings().first()
+        row = (await self._db.execute(_FIND_ORDER, {"b_order_id": order_id})).mappings().first()
         return order_from_row(row) if row else None
 
     async def add(self, order: OrderRecord) -> None:
         try:
-            await self._session.execute(insert(orders).values(order_to_row(order)))
+            await self._db.execute(_INSERT_ORDER, order_to_row(order))
         except IntegrityError as error:
             raise DuplicateEntry(order.order_id) from error
+
+    async def add_if_new(self, order: OrderRecord) -> OrderRecord | None:
+        # A concurrent insert of the same order waits for the first transaction, then does nothing;
+        # RETURNING tells whether this one noted it.
+        statement = _insert_order_if_new(self._db.dialect.name)
+        if (await self._db.execute(statement, order_to_row(order))).first() is not None:
+            return None
+        return await self.find(order.order_id)
 
     async def mark_cancelled(self, order_id: str, *, now: datetime) -> bool:
         statement = (
@@ -43,28 +72,27 @@ class SqlOrders:
             .values(cancelled_at=now)
             .returning(orders.c.order_id)
         )
-        return (await self._session.execute(statement)).first() is not None
+        return (await self._db.execute(statement)).first() is not None
 
 
 class SqlInvoices:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def by_order(self, order_id: str) -> Invoice | None:
-        query = select(invoices).where(invoices.c.order_id == order_id)
-        row = (await self._session.execute(query)).mappings().first()
+        row = (await self._db.execute(_BY_ORDER, {"b_order_id": order_id})).mappings().first()
         if row is None:
             return None
-        lines = await lines_by_invoice(self._session, [row["invoice_id"]])
+        lines = await lines_by_invoice(self._db, [row["invoice_id"]])
         return invoice_from_rows(row, lines[row["invoice_id"]])
 
     async def add(self, invoice: Invoice) -> None:
         row, lines = invoice_to_rows(invoice)
         try:
-            await self._session.execute(insert(invoices).values(row))
+            await self._db.execute(_INSERT_INVOICE, row)
         except IntegrityError as error:
             raise DuplicateEntry(invoice.order_id) from error
-        await self._session.execute(insert(invoice_lines), lines)
+        await self._db.execute(_INSERT_LINES, lines)
 
     async def update(self, invoice: Invoice, *, was: InvoiceStatus) -> bool:
         statement = (
@@ -73,4 +101,4 @@ class SqlInvoices:
             .values(**invoice_status_values(invoice))
             .returning(invoices.c.seq)
         )
-        return (await self._session.execute(statement)).first() is not None
+        return (await self._db.execute(statement)).first() is not None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from billing.domain import Account, Invoice, OrderRecord
@@ -17,6 +17,9 @@ from billing.store.rows import account_from_row, invoice_from_rows, lines_by_inv
 from billing.store.tables import accounts, invoices, orders
 from billing.use_cases import Page
 from chassis.db import SQLITE_BEGIN_OPTION
+
+# Built once: invoicing reads the order on every StockReserved.
+_ORDER = select(orders).where(orders.c.order_id == bindparam("b_order_id"))
 
 
 class SqlQueries:
@@ -37,7 +40,7 @@ class SqlQueries:
 
     async def order(self, order_id: str) -> OrderRecord | None:
         async with self._reading() as db:
-            row = (await db.execute(select(orders).where(orders.c.order_id == order_id))).mappings().first()
+            row = (await db.execute(_ORDER, {"b_order_id": order_id})).mappings().first()
         return order_from_row(row) if row else None
 
     async def invoice(self, invoice_id: str) -> Invoice | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from billing.domain import DomainEvent
 from billing.events import outbox_message_for
@@ -22,19 +22,19 @@ class BillingUnitOfWork(SqlUnitOfWork):
     orders: SqlOrders
     invoices: SqlInvoices
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
-        super().__init__(sessions, outbox)
+    def __init__(self, database: AsyncEngine | async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
+        super().__init__(database, outbox)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        self.accounts = SqlAccounts(self.session)
-        self.ledger = SqlLedger(self.session)
-        self.orders = SqlOrders(self.session)
-        self.invoices = SqlInvoices(self.session)
+        self.accounts = SqlAccounts(self.connection)
+        self.ledger = SqlLedger(self.connection)
+        self.orders = SqlOrders(self.connection)
+        self.invoices = SqlInvoices(self.connection)
         return self
 
     async def claim(self, consumer: str, event_id: str) -> bool:
-        return await claim(self.session, inbox, consumer, event_id)
+        return await claim(self.connection, inbox, consumer, event_id)
 
     def emit(self, event: DomainEvent) -> None:
         self.publish(outbox_message_for(event))

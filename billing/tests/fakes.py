@@ -65,11 +65,13 @@ class FakeAccounts:
     async def credit(self, customer_id: str, amount_minor: int, *, now: datetime) -> Account | None:
         return self._change(customer_id, amount_minor, now)
 
-    async def debit(self, customer_id: str, amount_minor: int, *, now: datetime) -> Account | None:
+    async def debit(self, customer_id: str, amount: Money, *, now: datetime) -> Account | None:
         account = self._state.accounts.get(customer_id)
-        if account is None or account.balance.amount_minor < amount_minor:
+        if account is None or account.currency != amount.currency:
             return None
-        return self._change(customer_id, -amount_minor, now)
+        if account.balance.amount_minor < amount.amount_minor:
+            return None
+        return self._change(customer_id, -amount.amount_minor, now)
 
     def _change(self, customer_id: str, delta: int, now: datetime) -> Account | None:
         account = self._state.accounts.get(customer_id)
@@ -112,6 +114,12 @@ class FakeOrders:
         if order.order_id in self._state.orders:
             raise DuplicateEntry(order.order_id)
         self._state.orders[order.order_id] = order
+
+    async def add_if_new(self, order: OrderRecord) -> OrderRecord | None:
+        known = self._state.orders.get(order.order_id)
+        if known is None:
+            self._state.orders[order.order_id] = order
+        return known
 
     async def mark_cancelled(self, order_id: str, *, now: datetime) -> bool:
         order = self._state.orders[order_id]

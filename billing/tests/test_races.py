@@ -33,6 +33,14 @@ class RacedOrders(FakeOrders):
         await rival()
         raise DuplicateEntry(order.order_id)
 
+    async def add_if_new(self, order: OrderRecord) -> OrderRecord | None:
+        # This copy of the state cannot see the rival's commit; the unique key reports the clash.
+        rival, self._uow.rival = self._uow.rival, None
+        if rival is None:
+            return await super().add_if_new(order)
+        await rival()
+        raise DuplicateEntry(order.order_id)
+
 
 class RacedUnitOfWork(FakeUnitOfWork):
     """The first time it notes an order, `rival` (a concurrent use case) has just committed the same order."""

@@ -93,18 +93,26 @@ async def _settle(
     async with uow:
         if not await uow.claim(delivery.consumer, delivery.event_id):
             return Outcome.DUPLICATE
-        known = await uow.orders.find(order.order_id)
+        known = await _note_order(uow, order, noting=quote is not None, now=now)
         if known is not None:
             outcome = Outcome.CANCELLED_BEFORE_INVOICE if known.cancel_time else Outcome.ALREADY_INVOICED
         elif quote is None:
             # Orders are never forgotten, so one seen before the quote is still there now.
             raise RuntimeError(f"order {order.order_id} disappeared between two reads")
         else:
-            await uow.orders.add(OrderRecord(order.order_id, order.customer_id, now))
             invoice = await _invoice(uow, order, quote, payments, now)
             outcome = Outcome.PAID if invoice.status is InvoiceStatus.PAID else Outcome.PAYMENT_FAILED
         await uow.commit()
     return outcome
+
+
+async def _note_order(
+    uow: UnitOfWork, order: ReservedOrder, *, noting: bool, now: datetime
+) -> OrderRecord | None:
+    """The order as billing knew it before; when `noting`, a new order is noted in the same statement."""
+    if noting:
+        return await uow.orders.add_if_new(OrderRecord(order.order_id, order.customer_id, now))
+    return await uow.orders.find(order.order_id)
 
 
 async def _invoice(

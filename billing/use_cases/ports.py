@@ -19,6 +19,7 @@ from billing.domain import (
     Invoice,
     InvoiceStatus,
     LedgerEntry,
+    Money,
     OrderRecord,
     PaymentResult,
     ShippingQuote,
@@ -58,8 +59,8 @@ class AccountStore(Protocol):
     async def credit(self, customer_id: str, amount_minor: int, *, now: datetime) -> Account | None:
         """Add to the balance; None if there is no such account."""
 
-    async def debit(self, customer_id: str, amount_minor: int, *, now: datetime) -> Account | None:
-        """Subtract atomically if the balance covers it; None if it does not (or there is no account)."""
+    async def debit(self, customer_id: str, amount: Money, *, now: datetime) -> Account | None:
+        """Subtract atomically if the account is in the currency of `amount` and covers it; else None."""
 
 
 class LedgerStore(Protocol):
@@ -74,6 +75,9 @@ class OrderStore(Protocol):
 
     async def add(self, order: OrderRecord) -> None:
         """Note an order for the first time; DuplicateEntry if it is already noted."""
+
+    async def add_if_new(self, order: OrderRecord) -> OrderRecord | None:
+        """Note an order unless it is noted already; None if this call noted it, else the noted record."""
 
     async def mark_cancelled(self, order_id: str, *, now: datetime) -> bool:
         """Record the cancellation of a noted order; False if it was already cancelled."""

@@ -24,15 +24,15 @@ class PrepaidBalance:
 
     async def charge(self, uow: UnitOfWork, invoice: Invoice, *, now: datetime) -> PaymentResult:
         total, customer_id = invoice.total, invoice.customer_id
-        declined = refusal(await uow.accounts.get(customer_id), customer_id, total)
-        if declined is not None:
-            return declined
-        # The debit re-checks the balance in the same statement, so two orders racing for the last
-        # euros cannot both be paid from them.
-        account = await uow.accounts.debit(customer_id, total.amount_minor, now=now)
+        # The debit checks the currency and the balance in the same statement, so two orders racing
+        # for the last euros cannot both be paid from them, and a paid order costs one statement;
+        # only a refused one reads the account to say why.
+        account = await uow.accounts.debit(customer_id, total, now=now)
         if account is None:
             current = await uow.accounts.get(customer_id)
-            return insufficient(current.balance if current else total.times(0), total)
+            return refusal(current, customer_id, total) or insufficient(
+                current.balance if current else total.times(0), total
+            )
         entry = _entry(invoice, EntryKind.CHARGE, account.balance, now)
         await uow.ledger.add(entry)
         return Captured(entry.entry_id)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
+import uuid
 from collections.abc import Sequence
 
 from google.protobuf.message import DecodeError
@@ -12,6 +14,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+from chassis.errors import database_unavailable
 from chassis.logs import bind_log_context
 from chassis.messaging.dead_letters import DeadLetterSink
 from chassis.messaging.delivery import FetchLoop, KeepAlive, settle
@@ -24,12 +27,14 @@ from chassis.messaging.events import (
 )
 from chassis.naming import durable_for, stream_for, subject_for
 from chassis.tracing import new_trace_id, trace_id_from
+from chassis.transaction_batch import TransactionBatch
 
 logger = logging.getLogger(__name__)
 
-# Deliveries the server allows beyond our own limit, so a message whose dead-letter write failed on
-# its last attempt is offered again instead of being dropped by the server.
-DEAD_LETTER_SLACK = 3
+# The server never stops offering a message by itself (-1: no limit): this consumer decides when to
+# give up (dead-letter it), and never while the database is unreachable, so an outage longer than the
+# backoff schedule cannot strand an event unacknowledged and undelivered.
+SERVER_MAX_DELIVER = -1
 
 
 def incoming_event(msg: Msg) -> IncomingEvent:
@@ -49,7 +54,8 @@ class EventConsumer:
 
     A handler must commit its effect together with `inbox.claim(...)`: the message is acked only after
     the handler returns, and may still be delivered again, so the inbox is what prevents a second effect.
-    `max_deliver` counts handler attempts; the last failed attempt is dead-lettered.
+    `max_deliver` counts handler attempts; the last failed attempt is dead-lettered, unless it failed
+    because the database is unreachable: such an event is offered again until the database is back.
     """
 
     def __init__(
@@ -87,7 +93,7 @@ class EventConsumer:
             deliver_policy=DeliverPolicy.ALL,
             ack_policy=AckPolicy.EXPLICIT,
             ack_wait=self._ack_wait,
-            max_deliver=self._max_deliver + DEAD_LETTER_SLACK,
+            max_deliver=SERVER_MAX_DELIVER,
             filter_subject=subject_for(event_type),
             max_ack_pending=max(1000, 4 * self._batch_size),
         )
@@ -106,7 +112,7 @@ class EventConsumer:
             loop = FetchLoop(
                 pull,
                 durable,
-                functools.partial(self.handle, subscription, durable),
+                functools.partial(self.handle_batch, subscription, durable),
                 stopping=self._stopping,
                 max_in_flight=self._batch_size,
                 fetch_timeout=self._fetch_timeout,
@@ -127,31 +133,85 @@ class EventConsumer:
         return self._stopping.is_set()
 
     async def handle(self, subscription: Subscription, durable: str, msg: Msg) -> None:
-        """Run the handler for one message and settle it with the broker."""
+        """Run the handler for one message in its own transaction and settle it with the broker."""
         event = incoming_event(msg)
-        trace_id = trace_id_from(event.headers.get("traceparent")) or new_trace_id()
-        with bind_log_context(event_id=event.event_id, trace_id=trace_id, consumer=durable):
+        error = await self._attempt(subscription, durable, msg, event)
+        await self._conclude(durable, msg, event, error)
+
+    async def handle_batch(self, subscription: Subscription, durable: str, messages: list[Msg]) -> None:
+        """Run the handlers of one fetch in one shared transaction, then settle each message.
+
+        Messages are acked only after the commit. If a handler's unit of work did not commit (it
+        failed after writing, or found a duplicate) or the commit fails, the batch is rolled back and
+        every message is handled again in a transaction of its own, so a poison message is
+        dead-lettered alone and nothing it wrote survives.
+        """
+        if len(messages) == 1:
+            await self.handle(subscription, durable, messages[0])
+            return
+        events = [incoming_event(msg) for msg in messages]
+        batch = TransactionBatch()
+        errors: list[Exception | None] | None = None
+        try:
+            with batch.active():  # the handlers' tasks inherit the batch through their context
+                attempts = await asyncio.gather(
+                    *(
+                        self._attempt(subscription, durable, msg, event)
+                        for msg, event in zip(messages, events, strict=True)
+                    )
+                )
+            if not batch.spoiled:
+                await batch.commit()
+                errors = attempts
+        except Exception:
+            logger.exception("a batch of %d messages failed to commit", len(messages))
+        finally:
+            await batch.close()
+        if errors is None:
+            await asyncio.gather(*(self.handle(subscription, durable, msg) for msg in messages))
+            return
+        await asyncio.gather(
+            *(
+                self._conclude(durable, msg, event, error)
+                for msg, event, error in zip(messages, events, errors, strict=True)
+            )
+        )
+
+    async def _attempt(
+        self, subscription: Subscription, durable: str, msg: Msg, event: IncomingEvent
+    ) -> Exception | None:
+        """Run the handler; its failure is returned, to be settled once the transaction has ended."""
+        with _log_context(event, durable):
             try:
                 validate_event(event, subscription.event_type)
                 with KeepAlive(msg, self._ack_wait / 2):
                     await subscription.handler(event)
-            except (PoisonMessage, DecodeError) as error:
-                await self._dead_letter(durable, msg, event, f"{type(error).__name__}: {error}")
-            except Exception as error:  # every other failure is retried, then dead-lettered
-                await self._retry_or_give_up(durable, msg, event, error)
-            else:
+            except Exception as error:  # settled by _conclude
+                return error
+        return None
+
+    async def _conclude(self, durable: str, msg: Msg, event: IncomingEvent, error: Exception | None) -> None:
+        with _log_context(event, durable):
+            if error is None:
                 await settle(msg.ack, event)
+            elif isinstance(error, PoisonMessage | DecodeError):
+                await self._dead_letter(durable, msg, event, f"{type(error).__name__}: {error}")
+            else:  # every other failure is retried, then dead-lettered
+                await self._retry_or_give_up(durable, msg, event, error)
 
     async def _retry_or_give_up(self, durable: str, msg: Msg, event: IncomingEvent, error: Exception) -> None:
-        if event.delivery >= self._max_deliver:
+        outage = database_unavailable(error)
+        if event.delivery >= self._max_deliver and not outage:
             reason = f"gave up after {event.delivery} deliveries: {type(error).__name__}: {error}"
             await self._dead_letter(durable, msg, event, reason)
             return
         delay = self._backoff[min(event.delivery, len(self._backoff)) - 1]
-        if isinstance(error, TransientError):
+        if outage:
+            logger.warning("database unavailable, retry in %.1fs: %s", delay, error)
+        elif isinstance(error, TransientError):
             logger.warning("transient failure, retry in %.1fs: %s", delay, error)
         else:
-            logger.exception("handler failed, retry in %.1fs", delay)
+            logger.error("handler failed, retry in %.1fs", delay, exc_info=error)
         await settle(lambda: msg.nak(delay=delay), event)
 
     async def _dead_letter(self, durable: str, msg: Msg, event: IncomingEvent, reason: str) -> None:
@@ -164,3 +224,13 @@ class EventConsumer:
             return
         logger.error("dead-lettered: %s", reason)
         await settle(msg.term, event)
+
+
+def _log_context(event: IncomingEvent, durable: str) -> contextlib.AbstractContextManager[None]:
+    # Without a traceparent the event's id stands in, so its attempt and its settling log alike.
+    trace_id = trace_id_from(event.headers.get("traceparent")) or _trace_id_for(event.event_id)
+    return bind_log_context(event_id=event.event_id, trace_id=trace_id, consumer=durable)
+
+
+def _trace_id_for(event_id: str) -> str:
+    return uuid.uuid5(uuid.NAMESPACE_URL, event_id).hex if event_id else new_trace_id()

@@ -54,13 +54,13 @@ class KeepAlive:
 
 
 class FetchLoop:
-    """Fetches for one durable and keeps up to `max_in_flight` handlers running."""
+    """Fetches for one durable and hands each fetched batch to `handle`, up to `max_in_flight` messages."""
 
     def __init__(
         self,
         pull: JetStreamContext.PullSubscription,
         durable: str,
-        handle: Callable[[Msg], Coroutine[Any, Any, None]],
+        handle: Callable[[list[Msg]], Coroutine[Any, Any, None]],
         *,
         stopping: asyncio.Event,
         max_in_flight: int,
@@ -72,14 +72,14 @@ class FetchLoop:
         self._stopping = stopping
         self._max_in_flight = max_in_flight
         self._fetch_timeout = fetch_timeout
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[asyncio.Task[None], int] = {}
 
     async def run(self) -> None:
         failures = 0
         backlog = 0
         while not self._stopping.is_set():
             raise_if_cancelled()
-            free = self._max_in_flight - len(self._in_flight)
+            free = self._max_in_flight - sum(self._in_flight.values())
             if free <= 0:
                 await asyncio.wait(self._in_flight, return_when=asyncio.FIRST_COMPLETED)
                 continue
@@ -101,18 +101,21 @@ class FetchLoop:
                 await self._pause(failures)
                 continue
             failures = 0
-            for msg in messages:
-                self._spawn(msg)
+            if messages:
+                self._spawn(messages)
             backlog = messages[-1].metadata.num_pending if messages else 0
         if self._in_flight:
             await asyncio.wait(self._in_flight)
         with contextlib.suppress(Exception):
             await self._pull.unsubscribe()
 
-    def _spawn(self, msg: Msg) -> None:
-        task = asyncio.create_task(self._handle(msg))
-        self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+    def _spawn(self, messages: list[Msg]) -> None:
+        task = asyncio.create_task(self._handle(messages))
+        self._in_flight[task] = len(messages)
+        task.add_done_callback(self._forget)
+
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.pop(task, None)
 
     async def _pause(self, failures: int) -> None:
         with contextlib.suppress(TimeoutError):

@@ -10,10 +10,10 @@ from datetime import timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import Row, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from chassis.db import SQLITE_BEGIN_OPTION
+from chassis.db import SQLITE_BEGIN_OPTION, engine_of
 from chassis.faults import Fault, fault_point
 from chassis.outbox.table import Outbox, utc_now
 from chassis.retrying import backoff_delay, raise_if_cancelled
@@ -46,7 +46,7 @@ class OutboxRelay:
     def __init__(
         self,
         outbox: Outbox,
-        sessions: async_sessionmaker[AsyncSession],
+        database: AsyncEngine | async_sessionmaker[AsyncSession],
         js: JetStreamContext,
         *,
         batch_size: int = 256,
@@ -58,7 +58,7 @@ class OutboxRelay:
     ) -> None:
         self._outbox = outbox
         self._table = outbox.table
-        self._sessions = sessions
+        self._engine = database if isinstance(database, AsyncEngine) else engine_of(database)
         self._js = js
         self._batch_size = batch_size
         self._max_in_flight = max_in_flight
@@ -67,6 +67,20 @@ class OutboxRelay:
         self._max_backoff = max_backoff_seconds
         self._retention = timedelta(seconds=retention_seconds)
         self._next_purge = 0.0
+        # Built once: the relay runs these for every batch.
+        t = self._table
+        self._query = (
+            select(t.c.seq, t.c.event_id, t.c.subject, t.c.payload, t.c.headers)
+            .where(t.c.published_at.is_(None))
+            .order_by(t.c.seq)
+            .limit(batch_size)
+        )
+        self._locking_query = self._query.with_for_update(skip_locked=True)
+        self._mark_statement = (
+            update(t)
+            .where(t.c.seq.in_(bindparam("seqs", expanding=True)))
+            .values(published_at=bindparam("now"))
+        )
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -112,19 +126,19 @@ class OutboxRelay:
 
     async def pending(self) -> int:
         """How many committed events are not yet acknowledged by the broker."""
-        async with self._sessions() as session:
+        async with self._engine.connect() as connection:
             query = select(func.count()).select_from(self._table).where(self._table.c.published_at.is_(None))
-            return int((await session.execute(query)).scalar_one())
+            return int((await connection.execute(query)).scalar_one())
 
     async def purge_published(self, older_than: timedelta) -> int:
         """Delete rows published more than `older_than` ago; returns how many were deleted."""
         t = self._table
         cutoff = utc_now() - older_than
-        async with self._sessions() as session, session.begin():
-            result = await session.execute(
+        async with self._engine.begin() as connection:
+            result = await connection.execute(
                 delete(t).where(t.c.published_at.is_not(None), t.c.published_at < cutoff)
             )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return int(result.rowcount)
 
     async def _purge_when_due(self) -> None:
         # Published rows only serve debugging once acked; purge them now and then while idle.
@@ -146,37 +160,28 @@ class OutboxRelay:
         Raises PublishIncomplete (after marking the rows that were acknowledged) if any publish failed.
         """
         self._outbox.clear()
-        async with self._sessions() as session:
-            locking = session.get_bind().dialect.name == "postgresql"
-            if locking:
-                async with session.begin():
-                    rows = await self._pending_rows(session, lock=True)
+        async with self._engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                async with connection.begin():
+                    rows = await self._pending_rows(connection, lock=True)
                     published = await self._publish_rows(rows)
-                    await self._mark(session, published)
+                    await self._mark(connection, published)
             else:
-                async with session.begin():
-                    # A read-only look: no need to queue behind writers for the write lock.
-                    await session.connection(execution_options={SQLITE_BEGIN_OPTION: "DEFERRED"})
-                    rows = await self._pending_rows(session, lock=False)
+                # A read-only look: no need to queue behind writers for the write lock.
+                reader = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+                async with reader.begin():
+                    rows = await self._pending_rows(reader, lock=False)
                 published = await self._publish_rows(rows)
                 if published:
-                    async with session.begin():
-                        await self._mark(session, published)
+                    writer = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+                    async with writer.begin():
+                        await self._mark(writer, published)
         if len(published) < len(rows):
             raise PublishIncomplete(f"{len(rows) - len(published)} of {len(rows)} events not acknowledged")
         return len(rows)
 
-    async def _pending_rows(self, session: AsyncSession, *, lock: bool) -> Sequence[_Row]:
-        t = self._table
-        query = (
-            select(t.c.seq, t.c.event_id, t.c.subject, t.c.payload, t.c.headers)
-            .where(t.c.published_at.is_(None))
-            .order_by(t.c.seq)
-            .limit(self._batch_size)
-        )
-        if lock:
-            query = query.with_for_update(skip_locked=True)
-        return (await session.execute(query)).all()
+    async def _pending_rows(self, connection: AsyncConnection, *, lock: bool) -> Sequence[_Row]:
+        return (await connection.execute(self._locking_query if lock else self._query)).all()
 
     async def _publish_rows(self, rows: Sequence[_Row]) -> list[int]:
         if rows:  # committed, not yet published: where a crash tests the outbox's promise
@@ -204,7 +209,6 @@ class OutboxRelay:
         results = await asyncio.gather(*(publish(row) for row in rows))
         return [seq for seq in results if seq is not None]
 
-    async def _mark(self, session: AsyncSession, seqs: list[int]) -> None:
+    async def _mark(self, connection: AsyncConnection, seqs: list[int]) -> None:
         if seqs:
-            t = self._table
-            await session.execute(update(t).where(t.c.seq.in_(seqs)).values(published_at=utc_now()))
+            await connection.execute(self._mark_statement, {"seqs": seqs, "now": utc_now()})

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     insert,
 )
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import SchemaItem
 
 from chassis.outbox.message import OutboxMessage
@@ -66,9 +66,10 @@ class Outbox:
 
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._insert = insert(table)  # built once: the relay's counterpart runs for every transaction
         self._wakeup = asyncio.Event()
 
-    async def stage(self, session: AsyncSession, messages: Sequence[OutboxMessage]) -> None:
+    async def stage(self, connection: AsyncConnection, messages: Sequence[OutboxMessage]) -> None:
         if not messages:
             return
         now = utc_now()
@@ -83,7 +84,7 @@ class Outbox:
             }
             for m in messages
         ]
-        await session.execute(insert(self.table), rows)
+        await connection.execute(self._insert, rows)
 
     def notify(self) -> None:
         """Tell the relay new rows were committed (called after commit, never before)."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.store.tables import AWAITING_PAYMENT, CANCELLED_BEFORE_RESERVING, reservations
 from inventory.use_cases.ports import ExpiredReservation
@@ -14,22 +14,25 @@ from inventory.use_cases.ports import ExpiredReservation
 _r = reservations.c
 
 
+_MARK_PAID = (
+    update(reservations)
+    .where(
+        _r.order_id == bindparam("b_order_id"),
+        _r.status != CANCELLED_BEFORE_RESERVING,
+        _r.paid_at.is_(None),
+    )
+    .values(paid_at=bindparam("b_now"))
+    .returning(_r.seq)
+)
+
+
 class SqlExpiry:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def mark_paid(self, order_id: str, *, now: datetime) -> bool:
-        statement = (
-            update(reservations)
-            .where(
-                _r.order_id == order_id,
-                _r.status != CANCELLED_BEFORE_RESERVING,
-                _r.paid_at.is_(None),
-            )
-            .values(paid_at=now)
-            .returning(_r.seq)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        parameters = {"b_order_id": order_id, "b_now": now}
+        return (await self._db.execute(_MARK_PAID, parameters)).first() is not None
 
     async def claim_expired(
         self, *, now: datetime, asked_before: datetime, limit: int
@@ -46,7 +49,7 @@ class SqlExpiry:
             .values(expiry_requested_at=now)
             .returning(_r.order_id, _r.customer_id, _r.expire_at)
         )
-        rows = (await self._session.execute(statement)).all()
+        rows = (await self._db.execute(statement)).all()
         claimed = [ExpiredReservation(row.order_id, row.customer_id, row.expire_at) for row in rows]
         # RETURNING follows no ORDER BY; the oldest expiry is asked first.
         return sorted(claimed, key=lambda reservation: reservation.expire_time)
@@ -59,7 +62,7 @@ class SqlExpiry:
             .where(_r.order_id.in_(list(order_ids)), _r.expiry_requested_at == claimed_at)
             .values(expiry_requested_at=None)
         )
-        await self._session.execute(statement)
+        await self._db.execute(statement)
 
 
 def _due(now: datetime, asked_before: datetime) -> ColumnElement[bool]:

@@ -6,9 +6,9 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, insert, select, update
+from sqlalchemy import BigInteger, ColumnElement, Update, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.domain import Item, ItemAlreadyExists
 from inventory.store.rows import item_from_row, item_to_row
@@ -19,60 +19,71 @@ class StockInconsistency(RuntimeError):
     """A stock row does not hold what a reservation says it holds: the data needs an operator."""
 
 
+_i = items.c
+
+
+def _stock_update(condition: ColumnElement[bool], **changes: Any) -> Update:
+    """A conditional stock change of one item, returning the row; parameters sku, quantity and now."""
+    return (
+        update(items)
+        .where(_i.sku == bindparam("b_sku"), condition)
+        .values(updated_at=bindparam("b_now"), **changes)
+        .returning(*items.c)
+    )
+
+
+# Built once: building a statement cost about as much CPU as executing it.
+_QUANTITY = bindparam("b_quantity", type_=BigInteger)
+_GET = select(items).where(_i.sku == bindparam("b_sku"))
+_GET_MANY = select(items).where(_i.sku.in_(bindparam("b_skus", expanding=True)))
+_INSERT_MOVEMENT = insert(stock_movements)
+_CHANGE_ON_HAND = _stock_update(_i.on_hand + _QUANTITY >= _i.reserved, on_hand=_i.on_hand + _QUANTITY)
+# The availability check and the increment are one statement: the row lock (PostgreSQL) or the
+# write lock (SQLite) makes "check then act" atomic, so the last units go to one order.
+_HOLD = _stock_update(_i.on_hand - _i.reserved >= _QUANTITY, reserved=_i.reserved + _QUANTITY)
+_UNHOLD = _stock_update(_i.reserved >= _QUANTITY, reserved=_i.reserved - _QUANTITY)
+_SHIP = _stock_update(
+    _i.reserved >= _QUANTITY, on_hand=_i.on_hand - _QUANTITY, reserved=_i.reserved - _QUANTITY
+)
+
+
 class SqlItems:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def get(self, sku: str) -> Item | None:
-        row = (await self._session.execute(select(items).where(items.c.sku == sku))).mappings().first()
+        row = (await self._db.execute(_GET, {"b_sku": sku})).mappings().first()
         return item_from_row(row) if row else None
 
     async def get_many(self, skus: Collection[str]) -> dict[str, Item]:
-        query = select(items).where(items.c.sku.in_(list(skus)))
-        return {row["sku"]: item_from_row(row) for row in (await self._session.execute(query)).mappings()}
+        rows = (await self._db.execute(_GET_MANY, {"b_skus": list(skus)})).mappings()
+        return {row["sku"]: item_from_row(row) for row in rows}
 
     async def add(self, item: Item) -> None:
         try:
-            await self._session.execute(insert(items).values(item_to_row(item)))
+            await self._db.execute(insert(items).values(item_to_row(item)))
         except IntegrityError as error:
             raise ItemAlreadyExists(item.sku) from error
 
     async def change_on_hand(self, sku: str, delta: int, *, now: datetime) -> Item | None:
-        return await self._update(
-            sku, items.c.on_hand + delta >= items.c.reserved, now, on_hand=items.c.on_hand + delta
-        )
+        return await self._update(_CHANGE_ON_HAND, sku, delta, now)
 
     async def hold(self, sku: str, quantity: int, *, now: datetime) -> Item | None:
-        # The availability check and the increment are one statement: the row lock (PostgreSQL) or
-        # the write lock (SQLite) makes "check then act" atomic, so the last units go to one order.
-        available = items.c.on_hand - items.c.reserved >= quantity
-        return await self._update(sku, available, now, reserved=items.c.reserved + quantity)
+        return await self._update(_HOLD, sku, quantity, now)
 
     async def unhold(self, sku: str, quantity: int, *, now: datetime) -> Item:
-        held = items.c.reserved >= quantity
-        return self._required(sku, await self._update(sku, held, now, reserved=items.c.reserved - quantity))
+        return self._required(sku, await self._update(_UNHOLD, sku, quantity, now))
 
     async def ship(self, sku: str, quantity: int, *, now: datetime) -> Item:
-        held = items.c.reserved >= quantity
-        shipped = await self._update(
-            sku, held, now, on_hand=items.c.on_hand - quantity, reserved=items.c.reserved - quantity
-        )
-        return self._required(sku, shipped)
+        return self._required(sku, await self._update(_SHIP, sku, quantity, now))
 
     async def record_movement(self, sku: str, delta: int, reason: str, *, now: datetime) -> None:
         row = {"sku": sku, "delta": delta, "reason": reason, "created_at": now}
-        await self._session.execute(insert(stock_movements).values(row))
+        await self._db.execute(_INSERT_MOVEMENT, row)
 
-    async def _update(
-        self, sku: str, condition: ColumnElement[bool], now: datetime, **changes: Any
-    ) -> Item | None:
-        statement = (
-            update(items)
-            .where(items.c.sku == sku, condition)
-            .values(updated_at=now, **changes)
-            .returning(*items.c)
-        )
-        row = (await self._session.execute(statement)).mappings().first()
+    async def _update(self, statement: Update, sku: str, quantity: int, now: datetime) -> Item | None:
+        parameters = {"b_sku": sku, "b_quantity": quantity, "b_now": now}
+        row = (await self._db.execute(statement, parameters)).mappings().first()
         return item_from_row(row) if row else None
 
     @staticmethod

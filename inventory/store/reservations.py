@@ -5,34 +5,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.domain import CancelledOrder, Reservation, ReservationStatus
 from inventory.store.rows import lines_query, reservation_from_rows, reservation_to_rows
 from inventory.store.tables import CANCELLED_BEFORE_RESERVING, reservation_lines, reservations
 from inventory.use_cases import DuplicateOrderId
 
+_r = reservations.c
+# Built once: building a statement cost about as much CPU as executing it.
+_FIND = select(reservations).where(_r.order_id == bindparam("b_order_id"))
+_INSERT = insert(reservations)
+_INSERT_LINES = insert(reservation_lines)
+_TRANSITION = (
+    update(reservations)
+    .where(_r.order_id == bindparam("b_order_id"), _r.status == bindparam("b_old"))
+    .values(status=bindparam("b_new"), updated_at=bindparam("b_now"))
+    .returning(_r.seq)
+)
+
 
 class SqlReservations:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def find(self, order_id: str) -> Reservation | CancelledOrder | None:
-        query = select(reservations).where(reservations.c.order_id == order_id)
-        row = (await self._session.execute(query)).mappings().first()
+        row = (await self._db.execute(_FIND, {"b_order_id": order_id})).mappings().first()
         if row is None:
             return None
         if row["status"] == CANCELLED_BEFORE_RESERVING:
             return CancelledOrder(order_id, row["updated_at"])
-        lines = (await self._session.execute(lines_query([order_id]))).mappings()
+        lines = (await self._db.execute(lines_query([order_id]))).mappings()
         return reservation_from_rows(row, list(lines))
 
     async def add(self, reservation: Reservation) -> None:
         row, lines = reservation_to_rows(reservation)
         await self._claim_order_id(row)
-        await self._session.execute(insert(reservation_lines), lines)
+        await self._db.execute(_INSERT_LINES, lines)
 
     async def add_cancelled(self, order: CancelledOrder) -> None:
         blank = dict.fromkeys(("customer_id", "currency", "ship_name", "ship_line1", "ship_line2"), "")
@@ -44,18 +55,13 @@ class SqlReservations:
     async def transition(
         self, order_id: str, *, old: ReservationStatus, new: ReservationStatus, now: datetime
     ) -> bool:
-        statement = (
-            update(reservations)
-            .where(reservations.c.order_id == order_id, reservations.c.status == old.value)
-            .values(status=new.value, updated_at=now)
-            .returning(reservations.c.seq)
-        )
-        return (await self._session.execute(statement)).first() is not None
+        parameters = {"b_order_id": order_id, "b_old": old.value, "b_new": new.value, "b_now": now}
+        return (await self._db.execute(_TRANSITION, parameters)).first() is not None
 
     async def _claim_order_id(self, row: dict[str, Any]) -> None:
         # On PostgreSQL a concurrent insert of the same order id waits for the first transaction and
         # then fails here; the caller re-reads what the winner committed.
         try:
-            await self._session.execute(insert(reservations).values(row))
+            await self._db.execute(_INSERT, row)
         except IntegrityError as error:
             raise DuplicateOrderId(row["order_id"]) from error

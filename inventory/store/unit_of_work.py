@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis.db import SqlUnitOfWork
 from chassis.inbox import claim
@@ -24,18 +24,18 @@ class InventoryUnitOfWork(SqlUnitOfWork):
     reservations: SqlReservations
     expiry: SqlExpiry
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
-        super().__init__(sessions, outbox)
+    def __init__(self, database: AsyncEngine | async_sessionmaker[AsyncSession], outbox: Outbox) -> None:
+        super().__init__(database, outbox)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        self.items = SqlItems(self.session)
-        self.reservations = SqlReservations(self.session)
-        self.expiry = SqlExpiry(self.session)
+        self.items = SqlItems(self.connection)
+        self.reservations = SqlReservations(self.connection)
+        self.expiry = SqlExpiry(self.connection)
         return self
 
     async def claim(self, consumer: str, event_id: str) -> bool:
-        return await claim(self.session, inbox, consumer, event_id)
+        return await claim(self.connection, inbox, consumer, event_id)
 
     def emit(self, event: DomainEvent) -> None:
         self.publish(outbox_message_for(event))

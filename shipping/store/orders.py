@@ -2,31 +2,55 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shipping.domain import Cancellation, CancellationReason
 from shipping.store.tables import orders
+from shipping.use_cases import LockedOrder
+
+_o = orders.c
+# Built once: building a statement cost about as much CPU as executing it.
+_LOCKED_ROW = select(orders).where(_o.order_id == bindparam("b_order_id")).with_for_update()
+
+
+@functools.cache
+def _insert_if_new(dialect: str) -> Any:
+    # A concurrent insert of the same order waits for the first transaction, then does nothing.
+    # RETURNING tells whether this transaction created the row.
+    insert: Any
+    if dialect == "postgresql":
+        insert = postgresql.insert
+    elif dialect == "sqlite":
+        insert = sqlite.insert
+    else:
+        raise NotImplementedError(f"order locking is not implemented for {dialect}")
+    return insert(orders).on_conflict_do_nothing().returning(_o.order_id)
 
 
 class SqlOrders:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
-    async def lock(self, order_id: str, customer_id: str) -> Cancellation | None:
-        await self._session.execute(self._insert_if_new(order_id, customer_id))
+    async def lock(self, order_id: str, customer_id: str) -> LockedOrder:
+        values = {"order_id": order_id, "customer_id": customer_id, "created_at": datetime.now(UTC)}
+        created = (await self._db.execute(_insert_if_new(self._db.dialect.name), values)).first()
+        if created is not None:
+            # A row this transaction created is locked by it and holds no cancellation yet.
+            return LockedOrder(created=True, cancellation=None)
         # FOR UPDATE holds the row until commit on PostgreSQL; SQLite has no row locks, but its
         # transactions begin IMMEDIATE, so writers are serialised anyway.
-        query = select(orders).where(orders.c.order_id == order_id).with_for_update()
-        row = (await self._session.execute(query)).mappings().one()
+        row = (await self._db.execute(_LOCKED_ROW, {"b_order_id": order_id})).mappings().one()
         if row["cancel_reason"] is None:
-            return None
+            return LockedOrder(created=False, cancellation=None)
         reason = CancellationReason(row["cancel_reason"])
-        return Cancellation(order_id, row["customer_id"], reason, row["cancel_time"])
+        cancellation = Cancellation(order_id, row["customer_id"], reason, row["cancel_time"])
+        return LockedOrder(created=False, cancellation=cancellation)
 
     async def cancel(self, cancellation: Cancellation) -> None:
         statement = (
@@ -38,14 +62,4 @@ class SqlOrders:
                 cancel_time=cancellation.cancel_time,
             )
         )
-        await self._session.execute(statement)
-
-    def _insert_if_new(self, order_id: str, customer_id: str) -> Any:
-        # A concurrent insert of the same order waits for the first transaction, then does nothing.
-        values = {"order_id": order_id, "customer_id": customer_id, "created_at": datetime.now(UTC)}
-        dialect = self._session.get_bind().dialect.name
-        if dialect == "postgresql":
-            return postgresql.insert(orders).values(values).on_conflict_do_nothing()
-        if dialect == "sqlite":
-            return sqlite.insert(orders).values(values).on_conflict_do_nothing()
-        raise NotImplementedError(f"order locking is not implemented for {dialect}")
+        await self._db.execute(statement)

@@ -3,28 +3,36 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shipping.domain import CancellationReason, Shipment, ShipmentStatus
 from shipping.store.rows import history_rows, load_shipments, shipment_to_row
 from shipping.store.tables import shipment_history, shipments
 
+_s = shipments.c
+# Built once: building a statement cost about as much CPU as executing it.
+_BY_ID = select(shipments).where(_s.shipment_id == bindparam("b_key"))
+_BY_ORDER = select(shipments).where(_s.order_id == bindparam("b_key"))
+_INSERT = insert(shipments)
+_INSERT_HISTORY = insert(shipment_history)
+
 
 class SqlShipments:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._db = connection
 
     async def get(self, shipment_id: str) -> Shipment | None:
-        return await self._one(shipments.c.shipment_id == shipment_id)
+        return await self._one(_BY_ID, shipment_id)
 
     async def for_order(self, order_id: str) -> Shipment | None:
-        return await self._one(shipments.c.order_id == order_id)
+        return await self._one(_BY_ORDER, order_id)
 
     async def add(self, shipment: Shipment) -> None:
-        await self._session.execute(insert(shipments).values(shipment_to_row(shipment)))
-        await self._session.execute(insert(shipment_history), history_rows(shipment))
+        await self._db.execute(_INSERT, shipment_to_row(shipment))
+        await self._db.execute(_INSERT_HISTORY, history_rows(shipment))
 
     async def transition(
         self,
@@ -43,7 +51,7 @@ class SqlShipments:
             .values(status=new.value, updated_at=now, cancel_reason=reason.value if reason else None)
             .returning(shipments.c.seq)
         )
-        if (await self._session.execute(statement)).first() is None:
+        if (await self._db.execute(statement)).first() is None:
             return False
         await self._append_history(shipment_id, new, now)
         return True
@@ -51,12 +59,12 @@ class SqlShipments:
     async def _append_history(self, shipment_id: str, status: ShipmentStatus, now: datetime) -> None:
         # Safe without a lock of its own: the conditional update above holds the shipment's row.
         steps = select(func.count()).where(shipment_history.c.shipment_id == shipment_id)
-        step = (await self._session.execute(steps)).scalar_one()
+        step = (await self._db.execute(steps)).scalar_one()
         row = {"shipment_id": shipment_id, "step": step, "status": status.value, "changed_at": now}
-        await self._session.execute(insert(shipment_history).values(row))
+        await self._db.execute(insert(shipment_history).values(row))
 
-    async def _one(self, condition: ColumnElement[bool]) -> Shipment | None:
-        row = (await self._session.execute(select(shipments).where(condition))).mappings().first()
+    async def _one(self, query: Select[Any], key: str) -> Shipment | None:
+        row = (await self._db.execute(query, {"b_key": key})).mappings().first()
         if row is None:
             return None
-        return (await load_shipments(self._session, [row]))[0]
+        return (await load_shipments(self._db, [row]))[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis.db import SqlUnitOfWork
 from chassis.inbox import claim
@@ -24,21 +24,24 @@ class ShippingUnitOfWork(SqlUnitOfWork):
     orders: SqlOrders
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, changes: ShipmentChanges
+        self,
+        database: AsyncEngine | async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        changes: ShipmentChanges,
     ) -> None:
-        super().__init__(sessions, outbox)
+        super().__init__(database, outbox)
         self._changes = changes
         self._changed: set[str] = set()
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
         self._changed = set()
-        self.shipments = SqlShipments(self.session)
-        self.orders = SqlOrders(self.session)
+        self.shipments = SqlShipments(self.connection)
+        self.orders = SqlOrders(self.connection)
         return self
 
     async def claim(self, consumer: str, event_id: str) -> bool:
-        return await claim(self.session, inbox, consumer, event_id)
+        return await claim(self.connection, inbox, consumer, event_id)
 
     def emit(self, event: DomainEvent) -> None:
         # Every status change emits an event, so the events name the shipments watchers care about.
@@ -50,7 +53,8 @@ class ShippingUnitOfWork(SqlUnitOfWork):
     async def commit(self) -> None:
         await super().commit()
         changed, self._changed = self._changed, set()
-        self._changes.notify(changed)
+        if changed:
+            self.after_commit(lambda: self._changes.notify(changed))
 
     async def rollback(self) -> None:
         self._changed = set()

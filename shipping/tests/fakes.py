@@ -17,7 +17,7 @@ from shipping.domain import (
     ShipmentStatus,
     StatusChange,
 )
-from shipping.use_cases import Page
+from shipping.use_cases import LockedOrder, Page
 
 
 @dataclass
@@ -71,8 +71,9 @@ class FakeOrders:
     def __init__(self, state: State) -> None:
         self._state = state
 
-    async def lock(self, order_id: str, customer_id: str) -> Cancellation | None:
-        return self._state.orders.setdefault(order_id, None)
+    async def lock(self, order_id: str, customer_id: str) -> LockedOrder:
+        created = order_id not in self._state.orders
+        return LockedOrder(created, self._state.orders.setdefault(order_id, None))
 
     async def cancel(self, cancellation: Cancellation) -> None:
         assert cancellation.order_id in self._state.orders, "lock() creates the order row first"

@@ -8,7 +8,7 @@ from shipping.use_cases.fulfilment import (
     deliver_shipment,
     dispatch_shipment,
 )
-from shipping.use_cases.ports import ChangeFeed, ChangeSignal, Page, Queries, UnitOfWork
+from shipping.use_cases.ports import ChangeFeed, ChangeSignal, LockedOrder, Page, Queries, UnitOfWork
 from shipping.use_cases.quotes import quote_shipment
 from shipping.use_cases.reading import get_shipment, get_shipment_by_order, list_shipments
 from shipping.use_cases.requests import (
@@ -28,6 +28,7 @@ __all__ = [
     "ChangeSignal",
     "Delivery",
     "Limits",
+    "LockedOrder",
     "Outcome",
     "Page",
     "PaidOrder",

@@ -33,7 +33,7 @@ async def cancel_order(uow: UnitOfWork, request: CancelRequest, *, now: datetime
     """
     reason = check_cancel_request(request)
     async with uow:
-        recorded = await uow.orders.lock(request.order_id, request.customer_id)
+        recorded = (await uow.orders.lock(request.order_id, request.customer_id)).cancellation
         shipment = await uow.shipments.for_order(request.order_id)
         if recorded is not None:
             return CancelResult(recorded, shipment)

@@ -50,9 +50,10 @@ async def create_shipment(
         if not await uow.claim(delivery.consumer, delivery.event_id):
             return Outcome.DUPLICATE
         outcome = Outcome.CREATED
-        if await uow.orders.lock(order.order_id, order.customer_id) is not None:
+        locked = await uow.orders.lock(order.order_id, order.customer_id)
+        if locked.cancellation is not None:
             outcome = Outcome.ORDER_CANCELLED
-        elif await uow.shipments.for_order(order.order_id) is not None:
+        elif not locked.created and await uow.shipments.for_order(order.order_id) is not None:
             outcome = Outcome.ALREADY_SHIPPED
         else:
             shipment = new_shipment(

@@ -53,12 +53,20 @@ class ShipmentStore(Protocol):
         """
 
 
+@dataclass(frozen=True)
+class LockedOrder:
+    """What taking an order's lock found: whether the row is new, and its recorded cancellation."""
+
+    created: bool
+    cancellation: Cancellation | None
+
+
 class OrderStore(Protocol):
-    async def lock(self, order_id: str, customer_id: str) -> Cancellation | None:
+    async def lock(self, order_id: str, customer_id: str) -> LockedOrder:
         """Take the order's row lock (creating the row if new) until the transaction ends.
 
         Creating a shipment and cancelling an order both start here, so the two serialise per order.
-        Returns the order's recorded cancellation, if any.
+        A row created here has no cancellation and no shipment yet.
         """
 
     async def cancel(self, cancellation: Cancellation) -> None:

@@ -29,6 +29,7 @@ from chassis.messaging.delivery import KeepAlive
 from chassis.naming import durable_for, stream_for
 from chassis.outbox import event_message
 from chassis.testing import NatsServer, eventually
+from chassis.transaction_batch import current_batch
 
 from .conftest import Store
 
@@ -52,9 +53,9 @@ class Recorder:
             wrappers_pb2.StringValue.FromString(b"\xff\xff\xff")
         async with SqlUnitOfWork(self.store.sessions) as uow:
             if await claim(
-                uow.session, self.store.inbox, durable_for(SERVICE, event.event_type), event.event_id
+                uow.connection, self.store.inbox, durable_for(SERVICE, event.event_type), event.event_id
             ):
-                await uow.session.execute(insert(self.store.effects).values(event_id=event.event_id))
+                await uow.connection.execute(insert(self.store.effects).values(event_id=event.event_id))
             await uow.commit()
 
 
@@ -272,6 +273,27 @@ async def test_a_dead_letter_that_cannot_be_written_is_offered_again(
         await consumer.stop()
 
 
+async def test_an_event_failing_while_the_database_is_down_is_retried_past_the_delivery_limit(
+    make_consumer: Callable[..., Awaitable[EventConsumer]],
+    js: JetStreamContext,
+    store: Store,
+    recorder: Recorder,
+    event_type: str,
+) -> None:
+    # An outage outlasting the backoff schedule: every attempt until the database is back fails to
+    # connect. The event must neither be dead-lettered nor left undelivered by the broker.
+    event_id = str(uuid.uuid4())
+    refused = ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)")
+    recorder.failures[event_id] = [refused] * 6
+    await make_consumer(max_deliver=2)
+    await publish(js, event_type, event_id=event_id)
+
+    await eventually(count_is(store, "effects", 1))
+    await eventually(settled(js, event_type))
+    assert [delivery for _, delivery in recorder.deliveries] == [1, 2, 3, 4, 5, 6, 7]
+    assert await rows(store, "dead") == []
+
+
 async def test_restarting_with_new_settings_updates_the_durable_consumer(
     make_consumer: Callable[..., Awaitable[EventConsumer]], js: JetStreamContext, event_type: str
 ) -> None:
@@ -282,7 +304,8 @@ async def test_restarting_with_new_settings_updates_the_durable_consumer(
 
     info = await js.consumer_info(stream_for(event_type), durable_for(SERVICE, event_type))
     assert info.config.ack_wait == 20
-    assert info.config.max_deliver == 7 + 3  # handler attempts plus slack for dead-letter retries
+    # The server never gives up by itself: the consumer dead-letters after its own max_deliver.
+    assert info.config.max_deliver == -1
     assert info.config.filter_subject == event_type
 
 
@@ -360,3 +383,43 @@ async def test_a_slow_handler_keeps_telling_the_broker_it_is_in_progress() -> No
     msg = FakeMsg()
     with KeepAlive(msg, interval=0.01):  # type: ignore[arg-type]
         await eventually(lambda: msg.progress_reports >= 3)
+
+
+@dataclass
+class FailingAfterWriting:
+    """Writes its effect, then fails for the chosen events: only a rollback can undo their write."""
+
+    store: Store
+    poison: set[str] = field(default_factory=set)
+    in_batch: list[bool] = field(default_factory=list)
+
+    async def __call__(self, event: IncomingEvent) -> None:
+        self.in_batch.append(current_batch() is not None)
+        async with SqlUnitOfWork(self.store.sessions) as uow:
+            consumer = durable_for(SERVICE, event.event_type)
+            if await claim(uow.connection, self.store.inbox, consumer, event.event_id):
+                await uow.connection.execute(insert(self.store.effects).values(event_id=event.event_id))
+            if event.event_id in self.poison:
+                raise PoisonMessage("refused after writing")
+            await uow.commit()
+
+
+async def test_a_backlog_is_handled_in_batches_where_a_poison_message_is_rolled_back_alone(
+    make_consumer: Callable[..., Awaitable[EventConsumer]],
+    js: JetStreamContext,
+    store: Store,
+    event_type: str,
+) -> None:
+    await ensure_streams(js, [event_type])
+    handler = FailingAfterWriting(store)
+    event_ids = [await publish(js, event_type) for _ in range(12)]
+    handler.poison = {event_ids[5], event_ids[9]}
+
+    await make_consumer(handler)
+
+    await eventually(count_is(store, "dead", 2))
+    await eventually(settled(js, event_type))
+    healthy = sorted(set(event_ids) - handler.poison)
+    assert sorted(str(row["event_id"]) for row in await rows(store, "effects")) == healthy
+    assert sorted(str(row["event_id"]) for row in await rows(store, "dead")) == sorted(handler.poison)
+    assert any(handler.in_batch), "the backlog should have been fetched and handled as a batch"

@@ -91,12 +91,12 @@ async def test_two_relays_share_one_outbox_without_publishing_a_row_twice(
 async def test_a_concurrent_claim_of_the_same_event_waits_and_then_loses(pg_store: Store) -> None:
     event_id = str(uuid.uuid4())
     async with SqlUnitOfWork(pg_store.sessions) as first:
-        assert await claim(first.session, pg_store.inbox, "billing--inventory-v1-StockReserved", event_id)
+        assert await claim(first.connection, pg_store.inbox, "billing--inventory-v1-StockReserved", event_id)
 
         async def second_claim() -> bool:
             async with SqlUnitOfWork(pg_store.sessions) as second:
                 won = await claim(
-                    second.session, pg_store.inbox, "billing--inventory-v1-StockReserved", event_id
+                    second.connection, pg_store.inbox, "billing--inventory-v1-StockReserved", event_id
                 )
                 await second.commit()
                 return won
@@ -110,12 +110,12 @@ async def test_a_concurrent_claim_of_the_same_event_waits_and_then_loses(pg_stor
 async def test_a_claim_rolled_back_with_its_effect_can_be_claimed_again(pg_store: Store) -> None:
     event_id = str(uuid.uuid4())
     async with SqlUnitOfWork(pg_store.sessions) as uow:
-        assert await claim(uow.session, pg_store.inbox, "c", event_id)
+        assert await claim(uow.connection, pg_store.inbox, "c", event_id)
         await uow.rollback()
     async with SqlUnitOfWork(pg_store.sessions) as uow:
-        assert await claim(uow.session, pg_store.inbox, "c", event_id)
-        assert not await claim(uow.session, pg_store.inbox, "c", event_id)
-        assert await claim(uow.session, pg_store.inbox, "another-consumer", event_id)
+        assert await claim(uow.connection, pg_store.inbox, "c", event_id)
+        assert not await claim(uow.connection, pg_store.inbox, "c", event_id)
+        assert await claim(uow.connection, pg_store.inbox, "another-consumer", event_id)
         await uow.commit()
     async with pg_store.sessions() as session:
         total = (await session.execute(select(func.count()).select_from(pg_store.inbox))).scalar_one()

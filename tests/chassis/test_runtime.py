@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -10,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import grpc.aio
@@ -18,6 +19,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from nats.aio.client import Client
 
+from chassis.gc_policy import YOUNG_GENERATION_THRESHOLD
 from chassis.grpc_server import HealthReporter, create_server, enable_reflection
 from chassis.messaging import (
     EventConsumer,
@@ -120,8 +122,8 @@ async def test_stop_goes_not_serving_finishes_rpcs_flushes_outbox_and_returns(
     await js.publish(consumed.subject, consumed.payload, headers=consumed.headers)
     await eventually(lambda: handled == [consumed.event_id], message="consumer was not started")
     message = event_message(event_type, b"written before stop", source="mercado/test")
-    async with store.sessions() as session, session.begin():
-        await store.outbox.stage(session, [message])
+    async with store.engine.begin() as connection:
+        await store.outbox.stage(connection, [message])
     slow: grpc.aio.UnaryUnaryMultiCallable[bytes, bytes] = channel.unary_unary(f"/{SERVICE}/Slow")
     in_flight = asyncio.ensure_future(slow(b""))
     await probe.entered.wait()
@@ -166,6 +168,37 @@ async def test_a_crashed_background_task_stops_the_service_with_an_error(
     assert not health.serving
 
 
+async def test_start_up_settles_the_heap_and_starts_checkpointing_the_sqlite_file(
+    store: Store, sqlite_url: str
+) -> None:
+    gc.set_threshold(700, 10, 10)
+    seen: dict[str, object] = {}
+
+    async def look_around() -> None:
+        seen["young threshold"] = gc.get_threshold()[0]
+        seen["tasks"] = {task.get_name() for task in asyncio.all_tasks()}
+        raise ValueError("done looking")
+
+    server = create_server(error_table={}, max_message_bytes=1 << 20)
+    health = HealthReporter([SERVICE])
+    health.register(server)
+    runtime = ServiceRuntime(
+        name="probe",
+        settings=RuntimeSettings(database_url=sqlite_url, shutdown_grace_seconds=1),
+        server=server,
+        health=health,
+        engine=store.engine,
+        nats=None,
+        relay=None,
+        consumer=None,
+        background=[look_around],
+    )
+    with pytest.raises(RuntimeError, match="background task failed"):
+        await runtime.run()
+    assert seen["young threshold"] == YOUNG_GENERATION_THRESHOLD
+    assert "probe sqlite checkpoints" in cast(set[str], seen["tasks"])
+
+
 def test_sigterm_stops_the_process_cleanly_with_exit_code_0(sqlite_url: str) -> None:
     env = {
         **os.environ,
@@ -195,7 +228,8 @@ def test_sigterm_stops_the_process_cleanly_with_exit_code_0(sqlite_url: str) -> 
         if process.poll() is None:
             process.kill()
     assert code == 0
-    messages = [entry["msg"] for entry in rest]
+    # The first health check may pass before or after the signal arrives; it is not part of stopping.
+    messages = [entry["msg"] for entry in rest if not entry["msg"].startswith("health: SERVING")]
     assert messages[0] == "shutting down"
     assert messages[-1] == "stopped"
     assert all(entry["service"] == "runtime-test" for entry in rest)
