@@ -68,7 +68,11 @@ async def _released_on_failure(*engines: AsyncEngine) -> AsyncIterator[list[Clie
 
 async def build(settings: BillingSettings) -> BillingService:
     """Migrate, connect and wire the service; `run()` then serves until SIGTERM or request_stop()."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     readers = _read_engine(settings.database_url, engine)
     async with _released_on_failure(engine, readers) as opened:
         if settings.migrate:
@@ -77,7 +81,7 @@ async def build(settings: BillingSettings) -> BillingService:
         nats = await connect_nats(settings.nats_url, name=NAME)
         opened.append(nats)
         js = nats.jetstream()
-        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED])
+        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED], replicas=settings.stream_replicas)
         # Opened here, inside the running loop: a grpc.aio channel is bound to the loop that made it.
         shipping = open_channel(settings.shipping_addr)
         opened.append(shipping)

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import ClassVar, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from billing.use_cases import Limits
+from chassis.grpc_target import GrpcTarget
 from chassis.settings import ServiceSettings
 
 
 class BillingSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BILLING_", extra="ignore", frozen=True)
+    # In production the address of shipping must be configured too: 127.0.0.1 is never right there.
+    production_requires: ClassVar[tuple[str, ...]] = (*ServiceSettings.production_requires, "shipping_addr")
 
     database_url: str = "sqlite+aiosqlite:///.data/billing.db"
     grpc_port: int = 50052
     # Run `alembic upgrade head` at start-up; turn off where a deploy job migrates instead.
     migrate: bool = True
-    # host:port of ShippingService, asked for a fee while invoicing.
-    shipping_addr: str = "127.0.0.1:50053"
+    # ShippingService's gRPC target (host:port, dns:///host:port, ipv4:IP:port,IP:port), asked for a
+    # fee while invoicing.
+    shipping_addr: GrpcTarget = "127.0.0.1:50053"
     # Deadline of one QuoteShipment call; a slower shipping service counts as unavailable.
     quote_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     max_page_size: int = Field(default=100, gt=0, le=1000)
@@ -32,14 +36,6 @@ class BillingSettings(ServiceSettings):
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     # How long an idle fetch waits for a message; also bounds how long stopping the consumer takes.
     consumer_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
-
-    @field_validator("shipping_addr")
-    @classmethod
-    def _host_and_port(cls, value: str) -> str:
-        host, _, port = value.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) <= 65535:
-            raise ValueError("must be host:port, e.g. 127.0.0.1:50053")
-        return value
 
     @model_validator(mode="after")
     def _quote_fits_in_ack_wait(self) -> Self:

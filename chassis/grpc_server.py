@@ -23,6 +23,12 @@ logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "x-request-id"
 TRACEPARENT_HEADER = "traceparent"
+# A client balances only over the connections it has: closing each connection after a while (gRPC adds
+# +-10% jitter, so a caller's connections do not all go at once) makes clients resolve the target again
+# and spread over replicas started since. New calls move to the new connection at once; calls already
+# running keep the old one for the grace, long enough for a WatchShipment someone follows by hand.
+MAX_CONNECTION_AGE_MS = 60_000
+MAX_CONNECTION_AGE_GRACE_MS = 600_000
 
 
 class _ServiceCall:
@@ -54,8 +60,10 @@ def create_server(
     max_message_bytes: int,
     extra_interceptors: Sequence[grpc.aio.ServerInterceptor] = (),
     domain: str = "mercado",
+    max_connection_age_ms: int = MAX_CONNECTION_AGE_MS,
+    max_connection_age_grace_ms: int = MAX_CONNECTION_AGE_GRACE_MS,
 ) -> grpc.aio.Server:
-    """A grpc.aio server with size limits and keepalive; ports are added by the caller.
+    """A grpc.aio server with size limits, keepalive and a maximum connection age; the caller adds ports.
 
     Every method it serves binds the call's request and trace ids into the logs and maps its errors
     to statuses (see ScopedServer). `extra_interceptors` run before that, outside the call's scope.
@@ -70,6 +78,8 @@ def create_server(
         ("grpc.http2.max_pings_without_data", 0),
         # Two processes silently sharing a port would split traffic between old and new code.
         ("grpc.so_reuseport", 0),
+        ("grpc.max_connection_age_ms", max_connection_age_ms),
+        ("grpc.max_connection_age_grace_ms", max_connection_age_grace_ms),
     ]
     errors = ErrorMapper(error_table, domain=domain)
     server = grpc.aio.server(interceptors=extra_interceptors, options=options)

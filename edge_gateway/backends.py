@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import grpc
 
+from chassis.grpc_target import BALANCING_OPTIONS
 from edge_gateway.clients import BillingClient, HealthProbe, InventoryClient, ShippingClient
 from edge_gateway.settings import EdgeSettings
 from mercado.billing.v1 import billing_pb2
@@ -15,13 +16,15 @@ from mercado.shipping.v1 import shipping_pb2
 
 # Keepalive pings only while calls are in flight: servers whose minimum ping interval is longer
 # than ours would otherwise answer idle pings with GOAWAY (too_many_pings).
-CHANNEL_OPTIONS: tuple[tuple[str, int], ...] = (
+CHANNEL_OPTIONS: tuple[tuple[str, int | str], ...] = (
     ("grpc.keepalive_time_ms", 30_000),
     ("grpc.keepalive_timeout_ms", 10_000),
     ("grpc.keepalive_permit_without_calls", 0),
     ("grpc.max_receive_message_length", 4 * 1024 * 1024),
     # gRPC's reconnect backoff grows to 120 s: a restarted backend must be reachable within seconds.
     ("grpc.max_reconnect_backoff_ms", 5_000),
+    # Every replica behind a backend's target gets calls in turn (readiness asks whichever is next).
+    *BALANCING_OPTIONS,
 )
 CLOSE_GRACE_SECONDS = 1.0
 

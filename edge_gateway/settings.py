@@ -7,18 +7,24 @@ from typing import Literal, Self
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from chassis.grpc_target import GrpcTarget
+from chassis.profile import PRODUCTION, Profile, profile_field, unset_in_production
+
 # A fixed, clearly non-secret key so that `make run` and devtoken agree out of the box; any real
 # deployment sets EDGE_JWT_SECRET or switches to an asymmetric algorithm with a public key file.
 DEV_JWT_SECRET = "mercado-local-development-secret-do-not-deploy"
 
 JwtAlgorithm = Literal["HS256", "RS256", "ES256"]
+# Production takes these from the environment only: the defaults point at this machine.
+_PRODUCTION_REQUIRES = ("inventory_addr", "billing_addr", "shipping_addr")
 
 
 class EdgeSettings(BaseSettings):
     """Everything the edge reads from its environment."""
 
-    model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore", frozen=True)
+    model_config = SettingsConfigDict(env_prefix="EDGE_", extra="ignore", frozen=True, populate_by_name=True)
 
+    profile: Profile = profile_field()
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
@@ -27,9 +33,10 @@ class EdgeSettings(BaseSettings):
     log_format: Literal["json", "text"] = "json"
     shutdown_grace_seconds: int = Field(default=5, ge=0, le=300)
 
-    inventory_addr: str = Field(default="127.0.0.1:50051", min_length=3)
-    billing_addr: str = Field(default="127.0.0.1:50052", min_length=3)
-    shipping_addr: str = Field(default="127.0.0.1:50053", min_length=3)
+    # gRPC targets: host:port, dns:///host:port (every address the name resolves to), ipv4:IP:port,IP:port.
+    inventory_addr: GrpcTarget = "127.0.0.1:50051"
+    billing_addr: GrpcTarget = "127.0.0.1:50052"
+    shipping_addr: GrpcTarget = "127.0.0.1:50053"
 
     jwt_algorithm: JwtAlgorithm = "HS256"
     jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
@@ -64,7 +71,23 @@ class EdgeSettings(BaseSettings):
             raise ValueError(
                 f"EDGE_JWT_PUBLIC_KEY_FILE must name a readable PEM file for {self.jwt_algorithm}"
             )
+        if self.profile == PRODUCTION:
+            self._check_production()
         return self
+
+    def _check_production(self) -> None:
+        """Nothing a deployment depends on may come from a development default."""
+        missing = [
+            f"EDGE_{name.upper()}" for name in _PRODUCTION_REQUIRES if name not in self.model_fields_set
+        ]
+        if missing:
+            raise ValueError(unset_in_production(missing))
+        if self.jwt_algorithm == "HS256" and self.jwt_secret.get_secret_value() == DEV_JWT_SECRET:
+            # Anyone can read the development secret in this repository and sign any role with it.
+            raise ValueError(
+                "EDGE_JWT_SECRET is not set (or is the built-in development secret, which anyone can read); "
+                "MERCADO_PROFILE=production needs a secret of its own or EDGE_JWT_ALGORITHM=RS256/ES256"
+            )
 
     @property
     def backend_addresses(self) -> dict[str, str]:
@@ -81,8 +104,14 @@ def load_settings() -> EdgeSettings:
     try:
         return EdgeSettings()
     except ValidationError as exc:
-        for error in exc.errors():
-            names = ".".join(str(part) for part in error["loc"]) or "settings"
-            variable = f"EDGE_{names.upper()}" if error["loc"] else "EDGE_* settings"
-            sys.stderr.write(f"invalid configuration {variable}: {error['msg']}\n")
+        for error in exc.errors(include_input=False, include_url=False):
+            message = error["msg"].removeprefix("Value error, ")
+            if not error["loc"]:
+                # Checks across fields name their variables in the message.
+                sys.stderr.write(f"invalid configuration: {message}\n")
+                continue
+            field = str(error["loc"][0])
+            # A field read under its own alias (MERCADO_PROFILE) is reported under that name.
+            variable = f"EDGE_{field.upper()}" if field in EdgeSettings.model_fields else field
+            sys.stderr.write(f"invalid configuration {variable}: {message}\n")
         raise SystemExit(2) from None

@@ -69,7 +69,11 @@ class InventoryService:
 
 async def build(settings: InventorySettings) -> InventoryService:
     """Migrate, connect and wire the service; `run()` then serves until SIGTERM or request_stop()."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     async with _released_on_failure(engine) as opened:
         if settings.migrate:
             await upgrade_to_head(engine)
@@ -77,7 +81,7 @@ async def build(settings: InventorySettings) -> InventoryService:
         nats = await connect_nats(settings.nats_url, name=NAME)
         opened.append(nats)
         js = nats.jetstream()
-        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED])
+        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED], replicas=settings.stream_replicas)
         # Opened here, inside the running loop: a grpc.aio channel is bound to the loop that made it.
         shipping = open_channel(settings.shipping_addr)
         opened.append(shipping)

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Self
+from typing import ClassVar, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from chassis.grpc_target import GrpcTarget
 from chassis.settings import ServiceSettings
 from inventory.use_cases import Limits, SweepPolicy
 
 
 class InventorySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="INVENTORY_", extra="ignore", frozen=True)
+    # In production the address of shipping must be configured too: 127.0.0.1 is never right there.
+    production_requires: ClassVar[tuple[str, ...]] = (*ServiceSettings.production_requires, "shipping_addr")
 
     database_url: str = "sqlite+aiosqlite:///.data/inventory.db"
     grpc_port: int = 50051
@@ -27,8 +30,9 @@ class InventorySettings(ServiceSettings):
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
     # How long an idle fetch waits for a message; also bounds how long stopping the consumer takes.
     consumer_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
-    # host:port of ShippingService, asked to cancel orders whose reservation expired unpaid.
-    shipping_addr: str = "127.0.0.1:50053"
+    # ShippingService's gRPC target (host:port, dns:///host:port, ipv4:IP:port,IP:port), asked to
+    # cancel orders whose reservation expired unpaid.
+    shipping_addr: GrpcTarget = "127.0.0.1:50053"
     # Deadline of one CancelOrder call; a slower shipping service counts as unavailable.
     cancel_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
     # How often the expiry sweep looks for expired, unpaid reservations.
@@ -38,14 +42,6 @@ class InventorySettings(ServiceSettings):
     # An order shipping accepted to cancel is asked again only after this long (e.g. if the
     # OrderCancelled never arrived); several replicas therefore ask about each order once.
     expiry_ask_again_seconds: float = Field(default=300.0, gt=0)
-
-    @field_validator("shipping_addr")
-    @classmethod
-    def _host_and_port(cls, value: str) -> str:
-        host, _, port = value.rpartition(":")
-        if not host or not port.isdigit() or not 0 < int(port) <= 65535:
-            raise ValueError("must be host:port, e.g. 127.0.0.1:50053")
-        return value
 
     @model_validator(mode="after")
     def _asks_again_after_an_answer(self) -> Self:

@@ -46,7 +46,11 @@ async def _released_on_failure(engine: AsyncEngine) -> AsyncIterator[list[Client
 
 async def build(settings: ShippingSettings) -> ServiceRuntime:
     """Migrate, connect and wire the service; `ServiceRuntime.run()` then serves until stopped."""
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     async with _released_on_failure(engine) as opened:
         if settings.migrate:
             await upgrade_to_head(engine)
@@ -54,7 +58,7 @@ async def build(settings: ShippingSettings) -> ServiceRuntime:
         nats = await connect_nats(settings.nats_url, name=NAME)
         opened.append(nats)
         js = nats.jetstream()
-        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED])
+        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED], replicas=settings.stream_replicas)
         sessions = session_factory(engine)
         box = Outbox(outbox)
         changes = ShipmentChanges()

@@ -18,7 +18,7 @@ DUPLICATE_WINDOW_SECONDS = 120.0
 MAX_AGE_SECONDS = 7 * 24 * 3600.0
 
 
-def stream_config(stream: str, storage: StorageType = StorageType.FILE) -> StreamConfig:
+def stream_config(stream: str, storage: StorageType = StorageType.FILE, replicas: int = 1) -> StreamConfig:
     return StreamConfig(
         name=stream,
         subjects=stream_subjects(stream),
@@ -27,19 +27,24 @@ def stream_config(stream: str, storage: StorageType = StorageType.FILE) -> Strea
         storage=storage,
         max_age=MAX_AGE_SECONDS,
         duplicate_window=DUPLICATE_WINDOW_SECONDS,
-        num_replicas=1,
+        num_replicas=replicas,
     )
 
 
 async def ensure_streams(
-    js: JetStreamContext, event_types: Iterable[str], *, storage: StorageType = StorageType.FILE
+    js: JetStreamContext,
+    event_types: Iterable[str],
+    *,
+    storage: StorageType = StorageType.FILE,
+    replicas: int = 1,
 ) -> None:
     """Make sure the stream of every event type exists with the current configuration.
 
     Publishers and consumers both call this, so whichever service starts first creates the stream.
+    Every service of one deployment must ask for the same `replicas`, or each start undoes the last.
     """
     for stream in sorted({stream_for(event_type) for event_type in event_types}):
-        config = stream_config(stream, storage)
+        config = stream_config(stream, storage, replicas)
         try:
             await js.stream_info(stream)
         except NotFoundError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -16,7 +17,15 @@ from google.rpc import error_details_pb2, status_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from chassis.errors import ErrorMapping, ErrorTable
-from chassis.grpc_server import HealthReporter, create_server, enable_reflection, remaining_timeout
+from chassis.grpc_client import open_channel
+from chassis.grpc_server import (
+    MAX_CONNECTION_AGE_GRACE_MS,
+    MAX_CONNECTION_AGE_MS,
+    HealthReporter,
+    create_server,
+    enable_reflection,
+    remaining_timeout,
+)
 from chassis.logs import log_context
 from chassis.testing import eventually
 
@@ -331,3 +340,62 @@ async def test_methods_registered_by_name_map_errors_and_bind_ids_too(
     given = json.loads(await call(channel, "Context", REGISTERED)(b"", metadata=(("x-request-id", "req-7"),)))
     assert given["request_id"] == "req-7"
     assert len(given["trace_id"]) == 32
+
+
+@contextlib.asynccontextmanager
+async def peer_reporting_server(
+    name: str, max_age_ms: int = MAX_CONNECTION_AGE_MS, grace_ms: int = MAX_CONNECTION_AGE_GRACE_MS
+) -> AsyncIterator[int]:
+    """A server whose Echo answers `name` and the caller's address as it sees it; yields its port."""
+
+    async def who(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
+        return f"{name} {context.peer()}".encode()
+
+    server = create_server(
+        error_table=ERRORS,
+        max_message_bytes=1024,
+        max_connection_age_ms=max_age_ms,
+        max_connection_age_grace_ms=grace_ms,
+    )
+    server.add_generic_rpc_handlers(
+        [grpc.method_handlers_generic_handler(SERVICE, {"Echo": grpc.unary_unary_rpc_method_handler(who)})]
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    await server.start()
+    try:
+        yield port
+    finally:
+        await server.stop(None)
+
+
+async def test_connections_past_their_maximum_age_are_replaced_without_failing_calls() -> None:
+    async with peer_reporting_server("only", max_age_ms=300, grace_ms=1_000) as port:
+        channel = open_channel(f"127.0.0.1:{port}")
+        try:
+            first = (await call(channel, "Echo")(b"", timeout=5)).decode()
+            seen = {first}
+
+            async def reconnected() -> bool:
+                # Every call must succeed across the server closing the old connection.
+                seen.add((await call(channel, "Echo")(b"", timeout=5)).decode())
+                return len(seen) > 1
+
+            await eventually(reconnected, timeout=10, message="the client kept its first connection")
+        finally:
+            await channel.close()
+
+
+async def test_a_channel_to_an_ipv4_list_sends_calls_to_every_server_in_turn() -> None:
+    async with peer_reporting_server("a") as port_a, peer_reporting_server("b") as port_b:
+        channel = open_channel(f"ipv4:127.0.0.1:{port_a},127.0.0.1:{port_b}")
+        answered: list[str] = []
+        try:
+
+            async def both_answered() -> bool:
+                answered.append((await call(channel, "Echo")(b"", timeout=5)).decode().split()[0])
+                return {"a", "b"} <= set(answered[-2:])
+
+            # Round robin alternates once both connections are up; pick_first would never reach "b".
+            await eventually(both_answered, timeout=10, message=f"calls went only to {set(answered)}")
+        finally:
+            await channel.close()
