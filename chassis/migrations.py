@@ -6,6 +6,7 @@ Each service keeps its own script directory, MetaData and version table; this mo
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,14 @@ from alembic.config import Config
 from alembic.operations import Operations
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.db import create_engine
 from chassis.inbox import dead_letter_schema, inbox_schema
+from chassis.logs import configure_logging
 from chassis.outbox.table import outbox_schema, unpublished_index_name
+from chassis.settings import ServiceSettings, load_settings
 
 _UNPUBLISHED = sa.text("published_at IS NULL")
 
@@ -41,6 +45,33 @@ async def upgrade_to_head(engine: AsyncEngine, script_location: Path | str) -> N
 
     async with engine.begin() as connection:
         await connection.run_sync(upgrade)
+
+
+def migrate_once(service: str, settings_class: type[ServiceSettings], script_location: Path) -> int:
+    """The one-shot `python -m <service>.migrations`; returns the process's exit status.
+
+    A deployment runs it before it starts the service with <SERVICE>_MIGRATE=false, with the same
+    environment as the service: bad settings exit with status 2 naming the variable (load_settings),
+    an unreachable or failing database with status 1, an up-to-date schema with 0.
+    """
+    settings = load_settings(settings_class)
+    configure_logging(service, settings.log_level, settings.log_format)
+    logger = logging.getLogger(f"{service}.migrations")
+
+    async def upgrade() -> None:
+        engine = create_engine(settings.database_url)
+        try:
+            await upgrade_to_head(engine, script_location)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(upgrade())
+    except (OSError, SQLAlchemyError) as error:
+        logger.error("migration failed: %s", error)
+        return 1
+    logger.info("database schema is up to date")
+    return 0
 
 
 def run_migrations(*, metadata: MetaData, version_table: str, database_url_env: str) -> None:
