@@ -29,6 +29,8 @@ install: $(STAMP) ## create .venv and install the locked dependencies (and buf f
 lock: ## re-lock requirements/*.txt from requirements/*.in (needs uv)
 	cd requirements && uv pip compile -q --generate-hashes --python-version 3.11 --no-emit-index-url base.in -o base.txt
 	cd requirements && uv pip compile -q --generate-hashes --python-version 3.11 --no-emit-index-url dev.in -o dev.txt
+	cd requirements && uv pip compile -q --generate-hashes --python-version 3.11 --no-emit-index-url service.in -o service.txt
+	cd requirements && uv pip compile -q --generate-hashes --python-version 3.11 --no-emit-index-url edge.in -o edge.txt
 
 .PHONY: gen
 gen: $(STAMP) ## regenerate gen/ from protos/
@@ -72,15 +74,15 @@ pytest: $(STAMP) ## only the pytest suite
 test: contracts lint typecheck pytest ## the whole suite: contracts, lint, types, tests
 
 .PHONY: run
-run: $(STAMP) ## start NATS, the three services and the edge with SQLite under .data/ (Ctrl-C stops)
-	$(PY) -m scripts.devstack
+run: $(STAMP) ## start NATS, the services and the edge on SQLite under .data/ (RUN_ARGS="--database postgres --replicas 2")
+	$(PY) -m scripts.devstack $(RUN_ARGS)
 
 .PHONY: bench-read
 bench-read: $(STAMP) ## benchmark GET /v1/items/{sku} through the edge against a bare FastAPI→gRPC hop
 	$(PY) -m scripts.bench_read
 
 .PHONY: bench-orders
-bench-orders: $(STAMP) ## place orders through the edge under load; time the saga, check the invariants
+bench-orders: $(STAMP) ## orders through the edge under load, timed to settlement (BENCH_ARGS="--matrix": SQLite and PostgreSQL, 1 and 2 replicas)
 	$(PY) -m scripts.bench_orders $(BENCH_ARGS)
 
 .PHONY: clean
