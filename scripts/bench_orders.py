@@ -1,10 +1,13 @@
 """`make bench-orders`: place orders through the edge under load and time the saga to AWAITING_SHIPMENT.
 
-The stack runs as `make run` starts it (SQLite, free ports, a temporary data directory). Items and
-funded accounts are set up through the edge; orders are then placed with a fixed number in flight,
-and each 202's latency is recorded. After the load, billing's and shipping's listings give every
-invoice's pay time and shipment's creation time, so completion is measured without polling during
-the load. Finally the invariants are checked over the settled state. Its output is the figures.
+The stack runs as `make run` starts it (free ports, a temporary data directory), on SQLite or on
+PostgreSQL (`--database postgres`: a fresh database per service, dropped afterwards) with
+`--replicas N` processes per gRPC service. Items and funded accounts are set up through the edge;
+orders are then placed with a fixed number in flight, and each 202's latency is recorded. After the
+load, billing's and shipping's listings give every invoice's pay time and shipment's creation time,
+so completion is measured without polling during the load. Finally the invariants are checked over
+the settled state. Its output is the figures; `--matrix` runs SQLite x1, PostgreSQL x1 and PostgreSQL
+x2 one after the other and ends with one table comparing them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
@@ -26,9 +30,11 @@ from edge_gateway.devtoken import issue
 from edge_gateway.settings import load_settings
 from scripts.bench_orders_load import LoadPlan, LoadResult, SetupError, bench_items, place_orders, set_up
 from scripts.bench_orders_procs import Hotspots, ProfileError, Profiler, StackCpuMeter
-from scripts.bench_orders_report import Cpu, Figures, render
+from scripts.bench_orders_report import Cpu, Figures, MatrixRow, render, render_matrix
 from scripts.bench_orders_settle import Reader, Settlement, wait_until_settled
 from scripts.devstack import Stack, StackError, plan_stack
+from scripts.devstack.plan import DATABASES, Database, PlanError
+from scripts.devstack.postgres import DEFAULT_SERVER_URL, SERVER_URL_ENV, PostgresError
 from scripts.devstack.services import GRPC_SERVICES
 from scripts.invariants import InvariantReport, Ledger, ServiceAddresses, check_invariants
 
@@ -42,6 +48,22 @@ QUIET = {
 STOCK_PER_ITEM = 10_000_000
 TOP_UP_MINOR = 10_000_000_000
 TOKEN_TTL_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Config:
+    """Where the services keep their data and how many processes each runs."""
+
+    database: Database
+    replicas: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.database} x{self.replicas}"
+
+
+# The configurations `--matrix` compares, in one run so that they share the machine's conditions.
+MATRIX = (Config("sqlite", 1), Config("postgres", 1), Config("postgres", 2))
 
 
 @dataclass(frozen=True)
@@ -109,14 +131,22 @@ def _check(stack: Stack, ledger: Ledger) -> InvariantReport:
     return asyncio.run(check_invariants(addresses, ledger))
 
 
-def run_benchmark(args: argparse.Namespace, data_dir: Path) -> Outcome:
-    plan = plan_stack(data_dir, auto_ports=True, extra_env=QUIET)
+def run_benchmark(args: argparse.Namespace, config: Config, data_dir: Path) -> Outcome:
+    plan = plan_stack(
+        data_dir,
+        auto_ports=True,
+        extra_env=QUIET,
+        database=config.database,
+        replicas=config.replicas,
+        postgres_url=args.postgres_url,
+    )
     with Stack(plan) as stack:
         pids = {process.name: process.pid for process in stack.processes}
         window, total = StackCpuMeter(pids), StackCpuMeter(pids)
         python_pids = {name: pid for name, pid in pids.items() if name != "nats"}
+        profile_dir = args.profile_dir / config.label.replace(" ", "-") if args.matrix else args.profile_dir
         profiler = (
-            Profiler(python_pids, args.profile_dir, args.duration, gil_only=args.profile_gil)
+            Profiler(python_pids, profile_dir, args.duration, gil_only=args.profile_gil)
             if args.profile
             else None
         )
@@ -152,6 +182,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=64, help="funded customer accounts")
     parser.add_argument("--items", type=int, default=8, help="SKUs ordered from (one line, quantity 1)")
     parser.add_argument("--settle-timeout", type=float, default=120.0, help="seconds allowed to settle")
+    parser.add_argument(
+        "--database", choices=DATABASES, default="sqlite", help="where the services keep their data"
+    )
+    parser.add_argument("--replicas", type=int, default=1, help="processes per gRPC service (postgres only)")
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help=f"server for --database postgres (default: ${SERVER_URL_ENV}, else {DEFAULT_SERVER_URL})",
+    )
+    parser.add_argument(
+        "--matrix",
+        action="store_true",
+        help="run " + ", ".join(c.label for c in MATRIX) + " in turn (instead of --database/--replicas) "
+        "and compare them in one table",
+    )
     parser.add_argument("--profile", action="store_true", help="py-spy every Python process in the window")
     parser.add_argument("--profile-dir", type=Path, default=Path(".data/bench-orders-profile"))
     parser.add_argument("--profile-gil", action="store_true", help="profile only the GIL holder")
@@ -159,7 +204,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.concurrency < 1 or args.customers < 1 or args.items < 1 or args.duration <= 0:
         parser.error("--concurrency, --customers, --items and --duration must be positive")
+    if args.replicas < 1:
+        parser.error("--replicas must be at least 1")
+    if args.database == "sqlite" and args.replicas > 1 and not args.matrix:
+        parser.error("--replicas above 1 needs --database postgres (SQLite has one writer per file)")
     return args
+
+
+def _measure(args: argparse.Namespace, config: Config) -> MatrixRow:
+    """One configuration from start to stop; its full report goes to stdout as soon as it is known."""
+    started = datetime.now(UTC)
+    with tempfile.TemporaryDirectory(prefix="mercado-bench-orders-") as tmp:
+        outcome = run_benchmark(args, config, Path(tmp))
+    figures = Figures.of(outcome.load, outcome.settlement, outcome.invariants, os.getloadavg())
+    cpu = Cpu(outcome.cpu_window, outcome.cpu_total)
+    heading = f"== {config.label} (started {started:%Y-%m-%d %H:%M:%S} UTC) =="
+    sys.stdout.write(f"{heading}\n{render(figures, args, cpu, outcome.hotspots)}\n")
+    sys.stdout.flush()
+    return MatrixRow(config.label, figures, cpu)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -167,16 +229,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="bench-orders | %(message)s")
     # The stack's readiness probes log every request at INFO; their progress lines are enough.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    configs = MATRIX if args.matrix else (Config(args.database, args.replicas),)
+    rows = []
     try:
-        with tempfile.TemporaryDirectory(prefix="mercado-bench-orders-") as tmp:
-            outcome = run_benchmark(args, Path(tmp))
-    except (StackError, SetupError, ProfileError, grpc.RpcError) as exc:
+        for config in configs:
+            logging.getLogger(__name__).info("measuring %s", config.label)
+            rows.append(_measure(args, config))
+    except (StackError, SetupError, ProfileError, PlanError, PostgresError, grpc.RpcError) as exc:
         sys.stderr.write(f"bench-orders failed: {exc}\n")
         return 1
-    figures = Figures.of(outcome.load, outcome.settlement, outcome.invariants, os.getloadavg())
-    text = render(figures, args, Cpu(outcome.cpu_window, outcome.cpu_total), outcome.hotspots)
-    sys.stdout.write(text + "\n")
-    return 0 if figures.valid else 1
+    if len(rows) > 1:
+        sys.stdout.write(render_matrix(rows, args) + "\n")
+    return 0 if all(row.figures.valid for row in rows) else 1
 
 
 if __name__ == "__main__":

@@ -183,3 +183,39 @@ def render(figures: Figures, args: argparse.Namespace, cpu: Cpu, hotspots: Mappi
     if not figures.valid:
         lines.append("INVALID RUN: orders failed, were lost or broke an invariant (see above)")
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    """One configuration's figures (e.g. "postgres x2") in a run comparing several."""
+
+    label: str
+    figures: Figures
+    cpu: Cpu
+
+
+def render_matrix(rows: Sequence[MatrixRow], args: argparse.Namespace) -> str:
+    """One line per configuration, measured one after the other in this run under the same load."""
+    pacing = f"offered {args.rate:.0f}/s" if args.rate else "closed loop"
+    header = (
+        f"{'configuration':<14}{'accepted/s':>11}{'settled/s':>10}{'accept p50':>12}{'accept p99':>12}"
+        f"{'done p50':>10}{'done p99':>10}{'failed':>7}{'lost':>6}  {'invariants':<11}"
+        f"{'stack CPU ms/order':>19}"
+    )
+    lines = [
+        f"Comparison ({args.concurrency} in flight, {pacing}, {args.duration:.0f} s measured per "
+        "configuration; done = 202 -> invoice paid; failed = requests not answered 202):",
+        header,
+    ]
+    for row in rows:
+        f = row.figures
+        stack = sum(used for name, used in row.cpu.total.items() if name not in (MACHINE, "client"))
+        done_p50, done_p99 = (1000 * percentile(f.completion_s, q) for q in (0.5, 0.99))
+        lines.append(
+            f"{row.label:<14}{f.orders_per_second:>11.0f}{f.sustained_per_second:>10.0f}"
+            f"{percentile(f.accept_ms, 0.5):>9.1f} ms{percentile(f.accept_ms, 0.99):>9.1f} ms"
+            f"{done_p50:>7.0f} ms{done_p99:>7.0f} ms"
+            f"{sum(f.failures.values()):>7}{f.lost:>6}  {'OK' if f.invariants.ok else 'VIOLATED':<11}"
+            f"{1000 * stack / max(1, f.placed):>19.1f}"
+        )
+    return "\n".join(lines)

@@ -16,8 +16,9 @@ from pathlib import Path
 from types import FrameType
 
 from scripts.devstack.banner import render_banner
-from scripts.devstack.plan import StackPlan, plan_stack
+from scripts.devstack.plan import DATABASES, PlanError, StackPlan, plan_stack
 from scripts.devstack.ports import PortError
+from scripts.devstack.postgres import DEFAULT_SERVER_URL, SERVER_URL_ENV, PostgresError
 from scripts.devstack.process import LineSink, StopOutcome
 from scripts.devstack.stack import DEFAULT_START_TIMEOUT, DEFAULT_STOP_GRACE, Stack, StackError
 from scripts.devstack.state import clear_state, write_state
@@ -61,6 +62,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default="env",
         help="env: EDGE_PORT, INVENTORY_GRPC_PORT... or the defaults (8080, 50051...); auto: free ports",
     )
+    parser.add_argument(
+        "--database",
+        choices=DATABASES,
+        default="sqlite",
+        help="sqlite: one file per service in the data directory; postgres: a fresh database and role "
+        "per service on the PostgreSQL server, migrated once before the services start",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="processes per gRPC service on distinct ports, sharing its database (needs --database postgres)",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help=f"the server to create the databases on (default: ${SERVER_URL_ENV}, else {DEFAULT_SERVER_URL})",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="postgres: keep the databases and roles after stopping"
+    )
     parser.add_argument("--quiet", action="store_true", help="only write child output to the log files")
     parser.add_argument("--start-timeout", type=float, default=DEFAULT_START_TIMEOUT)
     parser.add_argument("--stop-grace", type=float, default=DEFAULT_STOP_GRACE)
@@ -102,8 +124,15 @@ def run(plan: StackPlan, stack: Stack, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        plan = plan_stack(args.data_dir, auto_ports=args.ports == "auto")
-    except PortError as exc:
+        plan = plan_stack(
+            args.data_dir,
+            auto_ports=args.ports == "auto",
+            database=args.database,
+            replicas=args.replicas,
+            postgres_url=args.postgres_url,
+            keep_databases=args.keep,
+        )
+    except (PortError, PlanError, PostgresError) as exc:
         say(str(exc))
         return 2
     names = [spec.name for stage in plan.stages for spec in stage]

@@ -7,6 +7,8 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import make_url
+
 from scripts.devstack.plan import Endpoints
 from scripts.seed import CUSTOMER_WITHOUT_ACCOUNT, DEMO_ACCOUNTS
 
@@ -38,13 +40,44 @@ def _where(endpoints: Endpoints) -> list[str]:
         "",
         f"  edge (REST)       {endpoints.edge_url}",
         f"  API docs          {endpoints.edge_url}/docs",
-        *(f"  {name + ' (gRPC)':<17} {address}" for name, address in endpoints.grpc.items()),
+        *(f"  {name + ' (gRPC)':<17} {_replicas(endpoints, name)}" for name in endpoints.grpc),
         f"  NATS              {endpoints.nats_url}",
+        *_databases(endpoints),
         f"  data              {_relative(endpoints.data_dir)}",
         f"  logs              {_relative(endpoints.log_dir)}/<name>.log",
         "",
         f"Demo data: a catalogue; {funded} have EUR 500.00 each, {CUSTOMER_WITHOUT_ACCOUNT} has no account.",
     ]
+
+
+def _replicas(endpoints: Endpoints, name: str) -> str:
+    addresses = endpoints.replicas.get(name, ())
+    if len(addresses) <= 1:
+        return endpoints.grpc[name]
+    return f"{', '.join(addresses)} ({len(addresses)} replicas, callers balance round robin)"
+
+
+def _databases(endpoints: Endpoints) -> list[str]:
+    """PostgreSQL databases are worth a line each; SQLite files sit in the data directory."""
+    if not _on_postgres(endpoints):
+        return []
+    return [
+        "  PostgreSQL        one database and role per service, dropped at exit (unless --keep):",
+        *(f"    {name:<15} {_masked(url)}" for name, url in endpoints.databases.items()),
+    ]
+
+
+def _on_postgres(endpoints: Endpoints) -> bool:
+    return any(url.startswith("postgresql") for url in endpoints.databases.values())
+
+
+def _masked(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def dial(endpoints: Endpoints, name: str) -> str:
+    """host:port of one replica of the service, for tools that take a single address (grpcurl)."""
+    return next(iter(endpoints.replicas.get(name, ())), endpoints.grpc[name])
 
 
 @dataclass(frozen=True)
@@ -88,16 +121,17 @@ def _tour(endpoints: Endpoints) -> list[str]:
         *_delivery(endpoints, tools),
         *_unpaid(tools),
         "  # 9. messages a service's consumers gave up on (there should be none)",
-        f"  {tools.python} -m scripts.dead_letters --service billing{_data_dir_option(endpoints)}",
+        f"  {tools.python} -m scripts.dead_letters --service billing{_where_billing_keeps_data(endpoints)}",
     ]
 
 
 def _delivery(endpoints: Endpoints, tools: _Tools) -> list[str]:
+    shipping = dial(endpoints, "shipping")
     return [
         "  # 4. billing charged her and shipping made a shipment: AWAITING_SHIPMENT",
         '  curl -s $EDGE/v1/orders/$ORDER -H "Authorization: Bearer $ALICE"',
         "  # 5. follow the shipment over gRPC (in the background; the stream ends once it is delivered)",
-        f'  {tools.grpcurl} -plaintext -d "{{\\"order_id\\": \\"$ORDER\\"}}" {endpoints.grpc["shipping"]} \\',
+        f'  {tools.grpcurl} -plaintext -d "{{\\"order_id\\": \\"$ORDER\\"}}" {shipping} \\',
         "      mercado.shipping.v1.ShippingService/WatchShipment &",
         "  # 6. the carrier dispatches and delivers; the shipment id is in the order",
         '  SHIPMENT=$(curl -s $EDGE/v1/orders/$ORDER -H "Authorization: Bearer $ALICE" \\',
@@ -121,7 +155,7 @@ def _unpaid(tools: _Tools) -> list[str]:
 
 def _direct(endpoints: Endpoints) -> list[str]:
     grpcurl = _tool("grpcurl")
-    inventory, billing = endpoints.grpc["inventory"], endpoints.grpc["billing"]
+    inventory, billing = dial(endpoints, "inventory"), dial(endpoints, "billing")
     return [
         "Each service directly (reflection and health on every one):",
         f"  {grpcurl} -plaintext {inventory} list",
@@ -129,8 +163,14 @@ def _direct(endpoints: Endpoints) -> list[str]:
         "      mercado.inventory.v1.InventoryService/GetReservation",
         f'  {grpcurl} -plaintext -d \'{{"customer_id": "alice"}}\' {billing} \\',
         "      mercado.billing.v1.BillingService/GetAccount",
-        f"  {grpcurl} -plaintext {endpoints.grpc['shipping']} grpc.health.v1.Health/Check",
+        f"  {grpcurl} -plaintext {dial(endpoints, 'shipping')} grpc.health.v1.Health/Check",
     ]
+
+
+def _where_billing_keeps_data(endpoints: Endpoints) -> str:
+    if _on_postgres(endpoints):
+        return f" --database-url {shlex.quote(endpoints.databases['billing'])}"
+    return _data_dir_option(endpoints)
 
 
 def _data_dir_option(endpoints: Endpoints) -> str:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import subprocess
 import threading
 import time
 from collections.abc import Sequence
 from types import TracebackType
 
-from scripts.devstack.plan import Endpoints, ProcessSpec, StackPlan
+from scripts.devstack.plan import Endpoints, OneShot, ProcessSpec, StackPlan
+from scripts.devstack.postgres import PostgresError, create_databases, drop_databases
 from scripts.devstack.process import LineSink, ManagedProcess, StopOutcome
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ class Stack:
         self._processes: list[ManagedProcess] = []
         # Set by a watcher thread whenever a child exits, so waits wake at once instead of at the next poll.
         self._exited = threading.Event()
+        # True between creating the plan's PostgreSQL databases and dropping them.
+        self._databases_created = False
 
     @property
     def endpoints(self) -> Endpoints:
@@ -43,11 +47,21 @@ class Stack:
         return tuple(self._processes)
 
     def start(self, timeout: float = DEFAULT_START_TIMEOUT) -> None:
-        """Start every stage; on any failure (or interruption) stop what was started and re-raise."""
+        """Create the databases, run the one-shots, then start every stage.
+
+        On any failure (or interruption) stop what was started, drop what was created, and re-raise.
+        """
         deadline = time.monotonic() + timeout
         try:
+            if self.plan.postgres is not None:
+                self._databases_created = True
+                create_databases(self.plan.postgres)
+            self._run_one_shots(deadline)
             for stage in self.plan.stages:
                 self._wait_ready([self._spawn(spec) for spec in stage], deadline, timeout)
+        except PostgresError as error:
+            self.stop()
+            raise StackError(str(error)) from None
         except BaseException:
             self.stop()
             raise
@@ -62,8 +76,19 @@ class Stack:
             self._exited.wait(timeout=1.0)
 
     def stop(self, grace: float = DEFAULT_STOP_GRACE) -> list[StopOutcome]:
-        """Stop processes in reverse start order (edge before services before NATS); idempotent."""
-        return [process.stop(grace) for process in reversed(self._processes)]
+        """Stop processes in reverse start order (edge before services before NATS); idempotent.
+
+        Then the plan's PostgreSQL databases are dropped, unless it keeps them.
+        """
+        outcomes = [process.stop(grace) for process in reversed(self._processes)]
+        postgres = self.plan.postgres
+        if self._databases_created and postgres is not None and not postgres.keep:
+            self._databases_created = False
+            try:
+                drop_databases(postgres)
+            except PostgresError as error:
+                logger.warning("%s", error)
+        return outcomes
 
     def __enter__(self) -> Stack:
         self.start()
@@ -79,6 +104,47 @@ class Stack:
         process.start()
         self._processes.append(process)
         return process
+
+    def _run_one_shots(self, deadline: float) -> None:
+        """Run every one-shot at once, each logging to <log_dir>/<name>.log; all must exit 0 in time."""
+        if not self.plan.prepare:
+            return
+        self.endpoints.log_dir.mkdir(parents=True, exist_ok=True)
+        running = [(shot, self._launch(shot)) for shot in self.plan.prepare]
+        failures = []
+        try:
+            for shot, child in running:
+                failure = self._outcome(shot, child, deadline)
+                if failure:
+                    failures.append(failure)
+        finally:
+            # Interrupted (Ctrl-C) or failed: leave no migration running behind the devstack's back.
+            for _, child in running:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait()
+        if failures:
+            raise StackError("\n".join(failures))
+
+    def _outcome(self, shot: OneShot, child: subprocess.Popen[bytes], deadline: float) -> str | None:
+        """None when the one-shot exited 0 before the deadline, else what went wrong."""
+        try:
+            code = child.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return f"{shot.name} did not finish before the start timeout"
+        if code == 0:
+            logger.info("%s finished", shot.name)
+            return None
+        log = self.endpoints.log_dir / f"{shot.name}.log"
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+        return f"{shot.name} exited {code}; last lines of {log}:\n{tail}"
+
+    def _launch(self, shot: OneShot) -> subprocess.Popen[bytes]:
+        with (self.endpoints.log_dir / f"{shot.name}.log").open("wb") as log:
+            return subprocess.Popen(
+                shot.argv, env=dict(shot.env), cwd=shot.cwd, stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
 
     def _first_dead(self) -> ManagedProcess | None:
         return next((process for process in self._processes if process.returncode is not None), None)

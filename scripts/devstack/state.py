@@ -16,9 +16,13 @@ STATE_FILE = "devstack.json"
 @dataclass(frozen=True)
 class StackState:
     edge_url: str
+    # Per service, a gRPC target reaching every replica.
     grpc: dict[str, str]
     nats_url: str
     pids: dict[str, int]
+    # Per service, host:port of each replica, and its database URL.
+    replicas: dict[str, list[str]]
+    databases: dict[str, str]
 
 
 def state_path(data_dir: Path) -> Path:
@@ -33,6 +37,8 @@ def write_state(endpoints: Endpoints, processes: Sequence[ManagedProcess]) -> Pa
         "grpc": dict(endpoints.grpc),
         "nats_url": endpoints.nats_url,
         "pids": {process.name: process.pid for process in processes},
+        "replicas": {name: list(addresses) for name, addresses in endpoints.replicas.items()},
+        "databases": dict(endpoints.databases),
     }
     # Written aside and renamed, so a reader never sees half a file.
     partial = path.with_suffix(".partial")
@@ -52,6 +58,8 @@ def read_state(data_dir: Path) -> StackState | None:
         grpc={str(k): str(v) for k, v in document["grpc"].items()},
         nats_url=str(document["nats_url"]),
         pids={str(k): int(v) for k, v in document["pids"].items()},
+        replicas={str(k): [str(a) for a in v] for k, v in document.get("replicas", {}).items()},
+        databases={str(k): str(v) for k, v in document.get("databases", {}).items()},
     )
 
 

@@ -129,3 +129,31 @@ def test_a_taken_port_fails_fast_naming_the_variable_to_change(tmp_path: Path) -
     assert f"port {taken}" in output
     assert "INVENTORY_GRPC_PORT=" in output
     assert not (tmp_path / "data" / "logs").exists()
+
+
+def test_replicas_on_sqlite_are_refused_before_anything_starts(tmp_path: Path) -> None:
+    process = devstack(tmp_path / "data", tmp_path / "devstack.out", "--ports", "auto", "--replicas", "2")
+    code = process.wait(timeout=30)
+
+    output = (tmp_path / "devstack.out").read_text()
+    assert code == 2
+    assert "--replicas 2 needs --database postgres" in output
+    assert not (tmp_path / "data" / "logs").exists()
+
+
+def test_an_unreachable_postgres_server_fails_fast_naming_the_setting(tmp_path: Path) -> None:
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        closed = spare.getsockname()[1]
+    server = f"postgresql+asyncpg://postgres@127.0.0.1:{closed}/postgres"
+    process = devstack(
+        tmp_path / "data", tmp_path / "devstack.out", "--ports", "auto", "--database", "postgres",
+        "--postgres-url", server,
+    )  # fmt: skip
+    code = process.wait(timeout=30)
+
+    output = (tmp_path / "devstack.out").read_text()
+    assert code == 1, output
+    assert f"127.0.0.1:{closed}" in output
+    assert "--postgres-url" in output
+    assert "Traceback" not in output
