@@ -86,6 +86,12 @@ def create_server(
     return ScopedServer(server, lambda method: _ServiceCall(errors, method))
 
 
+# A health name that says only "this process is alive": SERVING from start-up until shutdown whatever
+# the dependencies do. Liveness probes ask for it, so a database outage takes replicas out of rotation
+# (readiness, the overall status) without restarting them all.
+LIVENESS_SERVICE = "liveness"
+
+
 class HealthReporter:
     """Publishes per-service health through the standard grpc.health.v1 service."""
 
@@ -94,6 +100,7 @@ class HealthReporter:
         self._servicer = health.aio.HealthServicer()
         self._serving: bool | None = None
         self._shut_down = False
+        self._alive = False
 
     @property
     def serving(self) -> bool:
@@ -103,7 +110,12 @@ class HealthReporter:
         health_pb2_grpc.add_HealthServicer_to_server(self._servicer, server)
 
     async def set_serving(self, serving: bool) -> None:
-        if self._shut_down or serving == self._serving:
+        if self._shut_down:
+            return
+        if not self._alive:
+            await self._servicer.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
+            self._alive = True
+        if serving == self._serving:
             return
         status = (
             health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING

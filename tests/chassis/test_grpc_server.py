@@ -19,6 +19,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from chassis.errors import ErrorMapping, ErrorTable
 from chassis.grpc_client import open_channel
 from chassis.grpc_server import (
+    LIVENESS_SERVICE,
     MAX_CONNECTION_AGE_GRACE_MS,
     MAX_CONNECTION_AGE_MS,
     HealthReporter,
@@ -205,6 +206,25 @@ async def test_health_follows_dependency_checks_and_stays_down_after_shutdown(
         assert await status() == health_pb2.HealthCheckResponse.NOT_SERVING
     finally:
         monitor.cancel()
+
+
+async def test_liveness_stays_serving_through_a_dependency_outage_until_shutdown(
+    served: tuple[int, HealthReporter, grpc.aio.Channel],
+) -> None:
+    _, health, channel = served
+    stub = health_pb2_grpc.HealthStub(channel)
+
+    async def status(name: str) -> int:
+        return int((await stub.Check(health_pb2.HealthCheckRequest(service=name))).status)
+
+    await health.set_serving(False)  # what start-up does before the first check passes
+    assert await status(LIVENESS_SERVICE) == health_pb2.HealthCheckResponse.SERVING
+    assert await status("") == health_pb2.HealthCheckResponse.NOT_SERVING
+    await health.set_serving(True)
+    await health.set_serving(False)  # the database went away
+    assert await status(LIVENESS_SERVICE) == health_pb2.HealthCheckResponse.SERVING
+    await health.shutdown()
+    assert await status(LIVENESS_SERVICE) == health_pb2.HealthCheckResponse.NOT_SERVING
 
 
 async def test_grpcurl_lists_health_and_reflection_and_checks_health(

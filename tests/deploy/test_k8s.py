@@ -22,6 +22,7 @@ import pytest
 from pydantic_settings import BaseSettings
 
 from billing.settings import BillingSettings
+from chassis.grpc_server import LIVENESS_SERVICE
 from edge_gateway.settings import EdgeSettings
 from inventory.settings import InventorySettings
 from shipping.settings import ShippingSettings
@@ -113,6 +114,9 @@ def test_services_have_native_grpc_probes_on_their_grpc_port(target: str, servic
     assert container_port(container, "grpc") == GRPC_PORTS[service]
     for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
         assert container[probe]["grpc"]["port"] == GRPC_PORTS[service], probe
+    # Readiness follows the overall status (database and NATS); liveness only the process itself.
+    assert container["readinessProbe"]["grpc"].get("service", "") == ""
+    assert container["livenessProbe"]["grpc"]["service"] == LIVENESS_SERVICE
 
 
 @pytest.mark.parametrize("target", TARGETS)
