@@ -34,17 +34,22 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
 
 
 async def _retry_while_busy(call: Callable[[], T], *, patience: float = LOCK_WAIT_SECONDS) -> T:
+    try:
+        return call()  # the common case: no other connection holds the lock, nothing to time
+    except sqlite3.OperationalError as error:
+        if not _is_busy(error):
+            raise
     loop = asyncio.get_running_loop()
     deadline = loop.time() + patience
     pause = _FIRST_PAUSE
     while True:
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, _LONGEST_PAUSE)
         try:
             return call()
         except sqlite3.OperationalError as error:
             if not _is_busy(error) or loop.time() >= deadline:
                 raise
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, _LONGEST_PAUSE)
 
 
 class InlineCursor:

@@ -12,6 +12,7 @@ import grpc.aio
 from chassis.errors import ErrorMapping, ErrorTable
 from chassis.logs import bind_log_context
 from chassis.page_tokens import InvalidPageToken, decode_page_token, encode_page_token
+from chassis.transaction_batch import GroupCommit
 from inventory import use_cases
 from inventory.domain import (
     InsufficientStock,
@@ -23,6 +24,7 @@ from inventory.domain import (
     OrderAlreadyCancelled,
     OrderIdReused,
     OrderRequest,
+    Reservation,
     ReservationNotFound,
     StockBelowReserved,
     UnknownSku,
@@ -67,8 +69,10 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
         limits: Limits,
         reservation_ttl: timedelta,
         clock: Callable[[], datetime] = utc_now,
+        group_commit: GroupCommit | None = None,
     ) -> None:
         self._uow = unit_of_work
+        self._group_commit = group_commit
         self._queries = queries
         self._limits = limits
         self._ttl = reservation_ttl
@@ -114,10 +118,19 @@ class InventoryServicer(inventory_pb2_grpc.InventoryServiceServicer):
             lines=tuple(LineRequest(line.sku, line.quantity) for line in request.lines),
             shipping_address=address_from_proto(request.shipping_address),
         )
-        with bind_log_context(order_id=request.order_id):
-            reservation = await use_cases.reserve_stock(
-                self._uow(), order, limits=self._limits, ttl=self._ttl, now=self._clock()
+        now = self._clock()
+
+        async def reserve() -> Reservation:
+            return await use_cases.reserve_stock(
+                self._uow(), order, limits=self._limits, ttl=self._ttl, now=now
             )
+
+        with bind_log_context(order_id=request.order_id):
+            # Concurrent reservations share one commit where the database allows it (SQLite).
+            if self._group_commit is None:
+                reservation = await reserve()
+            else:
+                reservation = await self._group_commit.run(reserve)
         return pb.ReserveStockResponse(reservation=reservation_to_proto(reservation))
 
     async def GetReservation(

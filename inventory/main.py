@@ -21,6 +21,7 @@ from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_d
 from chassis.outbox import Outbox, OutboxRelay
 from chassis.runtime import ServiceRuntime
 from chassis.settings import load_settings
+from chassis.transaction_batch import GroupCommit
 from inventory import consumers, events
 from inventory.grpc_api import ERROR_TABLE, SERVICE_NAME, InventoryServicer
 from inventory.migrations import upgrade_to_head
@@ -89,7 +90,7 @@ async def build(settings: InventorySettings) -> InventoryService:
         box = Outbox(outbox)
         unit_of_work = _unit_of_work_factory(sessions, box)
         queries = SqlQueries(engine)
-        server, health = _grpc_server(settings, unit_of_work, queries)
+        server, health = _grpc_server(settings, unit_of_work, queries, GroupCommit(engine))
         sweeper = ExpirySweeper(
             unit_of_work,
             GrpcOrderCancellations(shipping, timeout_seconds=settings.cancel_timeout_seconds),
@@ -111,7 +112,10 @@ async def build(settings: InventorySettings) -> InventoryService:
 
 
 def _grpc_server(
-    settings: InventorySettings, unit_of_work: Callable[[], UnitOfWork], queries: SqlQueries
+    settings: InventorySettings,
+    unit_of_work: Callable[[], UnitOfWork],
+    queries: SqlQueries,
+    group_commit: GroupCommit,
 ) -> tuple[grpc.aio.Server, HealthReporter]:
     server = create_server(
         error_table=ERROR_TABLE,
@@ -123,6 +127,7 @@ def _grpc_server(
         queries=queries,
         limits=settings.limits,
         reservation_ttl=settings.reservation_ttl,
+        group_commit=group_commit,
     )
     inventory_pb2_grpc.add_InventoryServiceServicer_to_server(servicer, server)
     health = HealthReporter([SERVICE_NAME])

@@ -3,13 +3,21 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response
 
 from edge_gateway.auth import Principal, Role
 from edge_gateway.clients import InventoryClient
 from edge_gateway.composition import ComposedOrder, OrderComposer, order_json
-from edge_gateway.dependencies import Composer, Ctx, CustomerOrAdmin, Inventory, Settings, Shipping
+from edge_gateway.dependencies import (
+    Composer,
+    Ctx,
+    CustomerOrAdmin,
+    Inventory,
+    Settings,
+    Shipping,
+    inventory_call,
+)
 from edge_gateway.errors import ApiError, BackendError
 from edge_gateway.order_events import OrderEventStream, StreamLimits
 from edge_gateway.placement import IDEMPOTENCY_KEY_PATTERN, check_limits, customer_of, order_id_for
@@ -18,6 +26,7 @@ from edge_gateway.responses import EventStreamResponse, JsonResponse
 from edge_gateway.schemas.money import PageToken
 from edge_gateway.schemas.orders import CustomerId, Order, OrderPage, PlaceOrderBody
 from edge_gateway.schemas.problems import problem_responses
+from edge_gateway.settings import EdgeSettings
 from edge_gateway.translate.inventory import reserve_stock_request
 from edge_gateway.translate.shipping import cancel_order_request
 from mercado.inventory.v1 import inventory_pb2
@@ -52,18 +61,20 @@ async def place_order(
     *,
     body: PlaceOrderBody,
     principal: CustomerOrAdmin,
-    inventory: Inventory,
-    ctx: Ctx,
-    settings: Settings,
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Reserve the order's stock and start the order; payment and shipping follow asynchronously."""
+    # The client, context and settings without dependency injection: each dependency costs FastAPI
+    # a solve pass per request, and this is the hottest write route.
+    inventory, ctx = inventory_call(request)
+    settings: EdgeSettings = request.app.state.settings
     check_limits(body, max_lines=settings.max_order_lines, max_quantity=settings.max_line_quantity)
     customer_id = customer_of(principal, body.customer_id)
     order_id = order_id_for(customer_id, idempotency_key)
-    request = reserve_stock_request(order_id, customer_id, body)
+    reserve = reserve_stock_request(order_id, customer_id, body)
     try:
-        reservation = await inventory.reserve_stock(ctx, request)
+        reservation = await inventory.reserve_stock(ctx, reserve)
     except BackendError as exc:
         # Inventory keeps one reservation per order id; a different payload under the id the key
         # maps to means the key was reused for another order.

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from inventory.domain import CancelledOrder, Reservation, ReservationStatus
@@ -17,7 +18,6 @@ from inventory.use_cases import DuplicateOrderId
 _r = reservations.c
 # Built once: building a statement cost about as much CPU as executing it.
 _FIND = select(reservations).where(_r.order_id == bindparam("b_order_id"))
-_INSERT = insert(reservations)
 _INSERT_LINES = insert(reservation_lines)
 _TRANSITION = (
     update(reservations)
@@ -25,6 +25,23 @@ _TRANSITION = (
     .values(status=bindparam("b_new"), updated_at=bindparam("b_now"))
     .returning(_r.seq)
 )
+
+
+@functools.cache
+def _claim_statement(dialect: str) -> Any:
+    """Insert the order's row unless its order id is taken; returns `seq` only when it inserted.
+
+    A taken order id answers no row instead of raising: on PostgreSQL an integrity error would
+    abort the transaction and log an error for every retried request.
+    """
+    insert_for: Any
+    if dialect == "postgresql":
+        insert_for = postgresql.insert
+    elif dialect == "sqlite":
+        insert_for = sqlite.insert
+    else:
+        raise NotImplementedError(f"claiming order ids is not implemented for {dialect}")
+    return insert_for(reservations).on_conflict_do_nothing(index_elements=[_r.order_id]).returning(_r.seq)
 
 
 class SqlReservations:
@@ -60,8 +77,7 @@ class SqlReservations:
 
     async def _claim_order_id(self, row: dict[str, Any]) -> None:
         # On PostgreSQL a concurrent insert of the same order id waits for the first transaction and
-        # then fails here; the caller re-reads what the winner committed.
-        try:
-            await self._db.execute(_INSERT, row)
-        except IntegrityError as error:
-            raise DuplicateOrderId(row["order_id"]) from error
+        # then inserts nothing here; the caller re-reads what the winner committed.
+        claimed = (await self._db.execute(_claim_statement(self._db.dialect.name), row)).first()
+        if claimed is None:
+            raise DuplicateOrderId(row["order_id"])

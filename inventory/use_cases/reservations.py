@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 from inventory.domain import (
     CancelledOrder,
     InsufficientStock,
+    MixedCurrency,
     OrderAlreadyCancelled,
     OrderIdReused,
     OrderRequest,
     Reservation,
     ReservationNotFound,
     StockReserved,
+    UnknownSku,
     low_stock_alert,
     place_reservation,
 )
@@ -28,8 +30,8 @@ async def reserve_stock(
     try:
         return await _reserve(uow, request, ttl=ttl, now=now)
     except DuplicateOrderId:
-        # A concurrent call with the same order id committed first; the unique order id decided
-        # the race, so answer from what it stored.
+        # A retry, or a concurrent call with the same order id that committed first: the unique
+        # order id decided the race, so answer from what it stored.
         async with uow:
             existing = await uow.reservations.find(request.order_id)
         if existing is None:
@@ -39,12 +41,18 @@ async def reserve_stock(
 
 async def _reserve(uow: UnitOfWork, request: OrderRequest, *, ttl: timedelta, now: datetime) -> Reservation:
     async with uow:
-        existing = await uow.reservations.find(request.order_id)
-        if existing is not None:
-            return _replay(existing, request)
         items = await uow.items.get_many({line.sku for line in request.lines})
-        reservation = place_reservation(request, items, now=now, ttl=ttl)
-        # The order id is claimed before any stock moves, so a duplicate fails without side effects.
+        try:
+            reservation = place_reservation(request, items, now=now, ttl=ttl)
+        except (UnknownSku, MixedCurrency, InsufficientStock):
+            # A retry is answered from what the first attempt stored, whatever the stock is now.
+            existing = await uow.reservations.find(request.order_id)
+            if existing is not None:
+                return _replay(existing, request)
+            raise
+        # The order id is claimed before any stock moves, so a duplicate (a retry: DuplicateOrderId,
+        # answered by reserve_stock) fails without side effects. Claiming first instead of looking
+        # the order id up saves a statement on every new order.
         await uow.reservations.add(reservation)
         # Sorted SKUs: concurrent reservations lock item rows in one global order and cannot deadlock.
         for line in sorted(reservation.lines, key=lambda line: line.sku):
