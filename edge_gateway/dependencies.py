@@ -1,10 +1,9 @@
 """FastAPI dependencies as `Annotated` aliases: request context, backend clients, settings and callers."""
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from edge_gateway.auth import Principal, Role, TokenVerifier, unauthenticated
 from edge_gateway.backends import Backends
@@ -14,8 +13,7 @@ from edge_gateway.errors import ApiError
 from edge_gateway.request_context import RequestContext, context_of
 from edge_gateway.settings import EdgeSettings
 
-# auto_error=False: a missing or non-Bearer header must become our own 401 problem document.
-_bearer = HTTPBearer(auto_error=False, description="A JWT with `sub`, `role` and `exp` claims.")
+_BEARER_DESCRIPTION = "A JWT with `sub`, `role` and `exp` claims."
 
 
 # Every dependency is `async def`: FastAPI runs plain `def` dependencies in a thread pool.
@@ -71,26 +69,30 @@ async def _all_backends(request: Request) -> Backends:
     return _backends(request)
 
 
-async def _principal(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None:
-        raise unauthenticated("TOKEN_MISSING", "send `Authorization: Bearer <token>`")
-    verifier: TokenVerifier = request.app.state.verifier
-    return verifier.verify(credentials.credentials)
+class _Caller(HTTPBearer):
+    """The authenticated caller, optionally restricted to some roles, as one flat dependency.
 
+    It is the `HTTPBearer` security scheme itself (same name and description in the OpenAPI
+    document), so FastAPI solves one dependency per request instead of a guard over a principal over
+    the bearer scheme; the bearer parsing, token check and role check run as before.
+    """
 
-def _role_guard(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    allowed = ", ".join(roles)
+    def __init__(self, *roles: Role) -> None:
+        # auto_error=False: a missing or non-Bearer header must become our own 401 problem document.
+        super().__init__(auto_error=False, scheme_name="HTTPBearer", description=_BEARER_DESCRIPTION)
+        self._roles = roles
+        self._allowed = ", ".join(roles)
 
-    async def guard(principal: Annotated[Principal, Depends(_principal)]) -> Principal:
-        if principal.role not in roles:
-            detail = f"this operation needs one of the roles: {allowed}"
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        credentials = await super().__call__(request)
+        if credentials is None:
+            raise unauthenticated("TOKEN_MISSING", "send `Authorization: Bearer <token>`")
+        verifier: TokenVerifier = request.app.state.verifier
+        principal = verifier.verify(credentials.credentials)
+        if self._roles and principal.role not in self._roles:
+            detail = f"this operation needs one of the roles: {self._allowed}"
             raise ApiError(403, "PERMISSION_DENIED", "ROLE_NOT_ALLOWED", detail)
         return principal
-
-    return guard
 
 
 Ctx = Annotated[RequestContext, Depends(_request_context)]
@@ -100,7 +102,7 @@ Billing = Annotated[BillingClient, Depends(_billing)]
 Shipping = Annotated[ShippingClient, Depends(_shipping)]
 Composer = Annotated[OrderComposer, Depends(_composer)]
 AllBackends = Annotated[Backends, Depends(_all_backends)]
-Admin = Annotated[Principal, Depends(_role_guard(Role.ADMIN))]
-CustomerOrAdmin = Annotated[Principal, Depends(_role_guard(Role.CUSTOMER, Role.ADMIN))]
-CarrierOrAdmin = Annotated[Principal, Depends(_role_guard(Role.CARRIER, Role.ADMIN))]
-AnyRole = Annotated[Principal, Depends(_principal)]
+Admin = Annotated[Principal, Depends(_Caller(Role.ADMIN))]
+CustomerOrAdmin = Annotated[Principal, Depends(_Caller(Role.CUSTOMER, Role.ADMIN))]
+CarrierOrAdmin = Annotated[Principal, Depends(_Caller(Role.CARRIER, Role.ADMIN))]
+AnyRole = Annotated[Principal, Depends(_Caller())]
