@@ -18,11 +18,11 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import SchemaItem
 
 from chassis.outbox.table import utc_now
+from chassis.sql_inserts import insert_unless_present
 
 
 def inbox_schema(name: str = "inbox") -> list[SchemaItem]:
@@ -78,11 +78,4 @@ async def claim(connection: AsyncConnection, table: Table, consumer: str, event_
 @functools.cache
 def _claim_statement(table: Table, dialect: str) -> Any:
     # Built once per table: constructing the statement cost as much CPU as executing it.
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:
-        raise NotImplementedError(f"inbox claim is not implemented for {dialect}")
-    return insert(table).on_conflict_do_nothing()
+    return insert_unless_present(table, dialect)

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +21,7 @@ from billing.store.rows import (
 )
 from billing.store.tables import invoice_lines, invoices, orders
 from billing.use_cases import DuplicateEntry
+from chassis.sql_inserts import insert_unless_present
 
 # Built once: building a statement cost about as much CPU as executing it.
 _FIND_ORDER = select(orders).where(orders.c.order_id == bindparam("b_order_id"))
@@ -33,14 +33,7 @@ _INSERT_LINES = insert(invoice_lines)
 
 @functools.cache
 def _insert_order_if_new(dialect: str) -> Any:
-    insert_for: Any
-    if dialect == "postgresql":
-        insert_for = postgresql.insert
-    elif dialect == "sqlite":
-        insert_for = sqlite.insert
-    else:
-        raise NotImplementedError(f"noting orders is not implemented for {dialect}")
-    return insert_for(orders).on_conflict_do_nothing().returning(orders.c.order_id)
+    return insert_unless_present(orders, dialect).returning(orders.c.order_id)
 
 
 class SqlOrders:

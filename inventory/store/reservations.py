@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chassis.sql_inserts import insert_unless_present
 from inventory.domain import CancelledOrder, Reservation, ReservationStatus
 from inventory.store.rows import lines_query, reservation_from_rows, reservation_to_rows
 from inventory.store.tables import CANCELLED_BEFORE_RESERVING, reservation_lines, reservations
@@ -34,14 +34,7 @@ def _claim_statement(dialect: str) -> Any:
     A taken order id answers no row instead of raising: on PostgreSQL an integrity error would
     abort the transaction and log an error for every retried request.
     """
-    insert_for: Any
-    if dialect == "postgresql":
-        insert_for = postgresql.insert
-    elif dialect == "sqlite":
-        insert_for = sqlite.insert
-    else:
-        raise NotImplementedError(f"claiming order ids is not implemented for {dialect}")
-    return insert_for(reservations).on_conflict_do_nothing(index_elements=[_r.order_id]).returning(_r.seq)
+    return insert_unless_present(reservations, dialect, conflict_on=[_r.order_id]).returning(_r.seq)
 
 
 class SqlReservations:

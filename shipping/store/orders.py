@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chassis.sql_inserts import insert_unless_present
 from shipping.domain import Cancellation, CancellationReason
 from shipping.store.tables import orders
 from shipping.use_cases import LockedOrder
@@ -23,14 +23,7 @@ _LOCKED_ROW = select(orders).where(_o.order_id == bindparam("b_order_id")).with_
 def _insert_if_new(dialect: str) -> Any:
     # A concurrent insert of the same order waits for the first transaction, then does nothing.
     # RETURNING tells whether this transaction created the row.
-    insert: Any
-    if dialect == "postgresql":
-        insert = postgresql.insert
-    elif dialect == "sqlite":
-        insert = sqlite.insert
-    else:
-        raise NotImplementedError(f"order locking is not implemented for {dialect}")
-    return insert(orders).on_conflict_do_nothing().returning(_o.order_id)
+    return insert_unless_present(orders, dialect).returning(_o.order_id)
 
 
 class SqlOrders:
