@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -26,7 +25,7 @@ from chassis.grpc_server import HealthReporter, create_server, enable_reflection
 from chassis.logs import configure_logging
 from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_dead_letters
 from chassis.outbox import Outbox, OutboxRelay
-from chassis.runtime import ServiceRuntime
+from chassis.runtime import ServiceRuntime, run_process
 from chassis.settings import load_settings
 from mercado.billing.v1 import billing_pb2_grpc
 
@@ -169,4 +168,4 @@ def run() -> None:
     """Entry point of `python -m billing`: settings from BILLING_* variables, JSON logs to stderr."""
     settings = load_settings(BillingSettings)
     configure_logging(NAME, settings.log_level, settings.log_format)
-    asyncio.run(serve(settings))
+    run_process(serve(settings))

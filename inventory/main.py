@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -19,7 +18,7 @@ from chassis.grpc_server import HealthReporter, create_server, enable_reflection
 from chassis.logs import configure_logging
 from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_dead_letters
 from chassis.outbox import Outbox, OutboxRelay
-from chassis.runtime import ServiceRuntime
+from chassis.runtime import ServiceRuntime, run_process
 from chassis.settings import load_settings
 from chassis.transaction_batch import GroupCommit
 from inventory import consumers, events
@@ -171,4 +170,4 @@ def run() -> None:
     """Entry point of `python -m inventory`: settings from INVENTORY_* variables, JSON logs to stderr."""
     settings = load_settings(InventorySettings)
     configure_logging(NAME, settings.log_level, settings.log_format)
-    asyncio.run(serve(settings))
+    run_process(serve(settings))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,7 +14,7 @@ from chassis.grpc_server import HealthReporter, create_server, enable_reflection
 from chassis.logs import configure_logging
 from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_dead_letters
 from chassis.outbox import Outbox, OutboxRelay
-from chassis.runtime import ServiceRuntime
+from chassis.runtime import ServiceRuntime, run_process
 from chassis.settings import load_settings
 from mercado.shipping.v1 import shipping_pb2_grpc
 from shipping import consumers, events
@@ -116,4 +115,4 @@ def run() -> None:
     """Entry point of `python -m shipping`: settings from SHIPPING_* variables, JSON logs to stderr."""
     settings = load_settings(ShippingSettings)
     configure_logging(NAME, settings.log_level, settings.log_format)
-    asyncio.run(serve(settings))
+    run_process(serve(settings))
