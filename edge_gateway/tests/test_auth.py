@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from edge_gateway import devtoken
+from edge_gateway.auth import Principal, Role, TokenVerifier
+from edge_gateway.errors import ApiError
 from edge_gateway.schemas.orders import OrderPage
 from edge_gateway.tests.assertions import problem, resource
 from edge_gateway.tests.servers import EdgeFactory
@@ -144,3 +146,48 @@ def test_devtoken_rejects_unknown_roles_and_non_positive_ttl() -> None:
         with pytest.raises(SystemExit) as exited:
             devtoken.main(argv)
         assert exited.value.code == 2
+
+
+class _Clock:
+    """Wall-clock seconds that a test moves forward by hand."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+DEV_SECRET = b"mercado-local-development-secret-do-not-deploy"
+
+
+def _token(ttl: int, subject: str = "alice") -> str:
+    return jwt.encode(claims(subject, ttl=ttl), DEV_SECRET, algorithm="HS256")
+
+
+def test_a_token_verified_before_is_refused_once_it_expires() -> None:
+    clock = _Clock()
+    verifier = TokenVerifier("HS256", DEV_SECRET, clock=clock)
+    token = _token(ttl=60)
+    assert verifier.verify(token) == Principal("alice", Role.CUSTOMER)
+    assert verifier.verify(token) == Principal("alice", Role.CUSTOMER)
+
+    clock.now += 61
+    with pytest.raises(ApiError) as refused:
+        verifier.verify(token)
+    assert (refused.value.status, refused.value.reason) == (401, "TOKEN_EXPIRED")
+
+
+def test_a_refused_token_stays_refused_and_the_remembered_ones_are_bounded() -> None:
+    verifier = TokenVerifier("HS256", DEV_SECRET, remembered=2)
+    forged = jwt.encode(claims(), OTHER_SECRET, algorithm="HS256")
+    for _ in range(2):
+        with pytest.raises(ApiError) as refused:
+            verifier.verify(forged)
+        assert refused.value.reason == "TOKEN_INVALID"
+
+    # More distinct tokens than it remembers: each is still verified and answers its own subject.
+    tokens = {subject: _token(ttl=60, subject=subject) for subject in ("ann", "bob", "cat", "dan")}
+    for _ in range(2):
+        for subject, token in tokens.items():
+            assert verifier.verify(token).subject == subject
