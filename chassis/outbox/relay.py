@@ -41,6 +41,12 @@ class OutboxRelay:
     transactions so the write lock is never held while waiting for the broker: run one relay per file.
     Publishes of a batch are issued in `seq` order over one connection, so order is kept unless a
     retry intervenes; consumers must not rely on strict ordering across events.
+
+    Woken by a commit, the relay lingers `linger_seconds` before it reads, so the commits of that
+    moment are published and marked in one round instead of one round each: a round costs a read, a
+    write transaction and a flush whatever its size. Under `make bench-orders` at 4 orders in flight
+    a 4 ms linger took the stack from 5.1-5.4 to 4.8-4.9 ms of CPU per order, for 4 ms more per hop.
+    A full batch is followed by the next at once.
     """
 
     def __init__(
@@ -52,6 +58,7 @@ class OutboxRelay:
         batch_size: int = 256,
         max_in_flight: int = 64,
         idle_poll_seconds: float = 1.0,
+        linger_seconds: float = 0.004,
         publish_timeout: float = 5.0,
         max_backoff_seconds: float = 5.0,
         retention_seconds: float = 24 * 3600.0,
@@ -63,6 +70,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._max_in_flight = max_in_flight
         self._idle_poll = idle_poll_seconds
+        self._linger = linger_seconds
         self._publish_timeout = publish_timeout
         self._max_backoff = max_backoff_seconds
         self._retention = timedelta(seconds=retention_seconds)
@@ -103,7 +111,10 @@ class OutboxRelay:
             failures = 0
             if count < self._batch_size:
                 await self._purge_when_due()
-                await self._outbox.wait(self._idle_poll)
+                if await self._outbox.wait(self._idle_poll) and self._linger > 0:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self._linger):
+                            await self._stopping.wait()
 
     async def stop(self, flush_timeout: float) -> None:
         """Stop the loop, then try to publish what is still pending within `flush_timeout` seconds."""
