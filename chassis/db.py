@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from chassis.sqlite_checkpoints import WalCheckpointer
-from chassis.sqlite_on_loop import inline_connector
+from chassis.sqlite_on_loop import loop_connector
 from chassis.transaction_batch import TransactionBatch, current_batch
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def _sqlite_engine(url: str, *, echo: bool, read_only: bool) -> AsyncEngine:
         engine = create_async_engine(
             url,
             echo=echo,
-            async_creator=inline_connector(url),
+            creator=loop_connector(url),
             pool_size=4 if read_only else 1,
             max_overflow=0,
             pool_timeout=30,
