@@ -7,7 +7,14 @@ orders are then placed with a fixed number in flight, and each 202's latency is 
 load, billing's and shipping's listings give every invoice's pay time and shipment's creation time,
 so completion is measured without polling during the load. Finally the invariants are checked over
 the settled state. Its output is the figures; `--matrix` runs SQLite x1, PostgreSQL x1 and PostgreSQL
-x2 one after the other and ends with one table comparing them.
+x2 one after the other, `--concurrency 1,4,16` each load in turn, and several runs end with one table
+comparing them.
+
+The default load is 4 orders in flight. A closed loop keeps the machine busy at any concurrency, so an
+order's accept latency is about the concurrency divided by the throughput (Little's law): at 32 in
+flight, 300 orders/s means about 107 ms per order on average. The targets (>= 300 orders/s carried,
+p99 accept <= 50 ms) can only hold together at a handful of orders in flight; `--concurrency 1,4,8,16,32`
+shows the whole trade-off in one run.
 """
 
 from __future__ import annotations
@@ -50,20 +57,24 @@ TOP_UP_MINOR = 10_000_000_000
 TOKEN_TTL_SECONDS = 3600
 
 
+DEFAULT_CONCURRENCY = 4
+
+
 @dataclass(frozen=True)
 class Config:
-    """Where the services keep their data and how many processes each runs."""
+    """Where the services keep their data, how many processes each runs, and how many orders are in flight."""
 
     database: Database
     replicas: int
+    concurrency: int = DEFAULT_CONCURRENCY
 
     @property
     def label(self) -> str:
-        return f"{self.database} x{self.replicas}"
+        return f"{self.database} x{self.replicas} @{self.concurrency}"
 
 
-# The configurations `--matrix` compares, in one run so that they share the machine's conditions.
-MATRIX = (Config("sqlite", 1), Config("postgres", 1), Config("postgres", 2))
+# The stacks `--matrix` compares, in one run so that they share the machine's conditions.
+MATRIX: tuple[tuple[Database, int], ...] = (("sqlite", 1), ("postgres", 1), ("postgres", 2))
 
 
 @dataclass(frozen=True)
@@ -86,7 +97,7 @@ def tokens(customers: Sequence[str]) -> tuple[str, dict[str, str]]:
 
 
 def _load_plan(
-    args: argparse.Namespace, stack: Stack, meter: StackCpuMeter, profiler: Profiler | None
+    args: argparse.Namespace, config: Config, stack: Stack, meter: StackCpuMeter, profiler: Profiler | None
 ) -> LoadPlan:
     customers = [f"bench-customer-{i:03d}" for i in range(args.customers)]
     admin, customer_tokens = tokens(customers)
@@ -102,7 +113,7 @@ def _load_plan(
         edge_url=stack.endpoints.edge_url,
         customer_tokens=customer_tokens,
         items=items,
-        concurrency=args.concurrency,
+        concurrency=config.concurrency,
         warmup=args.warmup,
         duration=args.duration,
         rate=args.rate,
@@ -144,13 +155,14 @@ def run_benchmark(args: argparse.Namespace, config: Config, data_dir: Path) -> O
         pids = {process.name: process.pid for process in stack.processes}
         window, total = StackCpuMeter(pids), StackCpuMeter(pids)
         python_pids = {name: pid for name, pid in pids.items() if name != "nats"}
-        profile_dir = args.profile_dir / config.label.replace(" ", "-") if args.matrix else args.profile_dir
+        several = len(runs(args)) > 1
+        profile_dir = args.profile_dir / config.label.replace(" ", "-") if several else args.profile_dir
         profiler = (
             Profiler(python_pids, profile_dir, args.duration, gil_only=args.profile_gil)
             if args.profile
             else None
         )
-        load_plan = _load_plan(args, stack, window, profiler)
+        load_plan = _load_plan(args, config, stack, window, profiler)
         total.start()
         load = asyncio.run(place_orders(load_plan))
         hotspots = profiler.finish(args.profile_top) if profiler is not None else {}
@@ -177,7 +189,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of measured load")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured load first")
-    parser.add_argument("--concurrency", type=int, default=32, help="orders in flight")
+    parser.add_argument(
+        "--concurrency",
+        type=_concurrencies,
+        default=(DEFAULT_CONCURRENCY,),
+        help=f"orders in flight (default {DEFAULT_CONCURRENCY}); a list such as 1,4,16 runs each in turn",
+    )
     parser.add_argument("--rate", type=float, default=None, help="offered orders/s (default: closed loop)")
     parser.add_argument("--customers", type=int, default=64, help="funded customer accounts")
     parser.add_argument("--items", type=int, default=8, help="SKUs ordered from (one line, quantity 1)")
@@ -194,21 +211,38 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--matrix",
         action="store_true",
-        help="run " + ", ".join(c.label for c in MATRIX) + " in turn (instead of --database/--replicas) "
-        "and compare them in one table",
+        help="run " + ", ".join(f"{db} x{n}" for db, n in MATRIX) + " in turn "
+        "(instead of --database/--replicas) and compare them in one table",
     )
     parser.add_argument("--profile", action="store_true", help="py-spy every Python process in the window")
     parser.add_argument("--profile-dir", type=Path, default=Path(".data/bench-orders-profile"))
     parser.add_argument("--profile-gil", action="store_true", help="profile only the GIL holder")
     parser.add_argument("--profile-top", type=int, default=12, help="frames listed per process")
     args = parser.parse_args(argv)
-    if args.concurrency < 1 or args.customers < 1 or args.items < 1 or args.duration <= 0:
-        parser.error("--concurrency, --customers, --items and --duration must be positive")
+    if args.customers < 1 or args.items < 1 or args.duration <= 0:
+        parser.error("--customers, --items and --duration must be positive")
     if args.replicas < 1:
         parser.error("--replicas must be at least 1")
     if args.database == "sqlite" and args.replicas > 1 and not args.matrix:
         parser.error("--replicas above 1 needs --database postgres (SQLite has one writer per file)")
     return args
+
+
+def _concurrencies(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        message = f"not a number or a comma-separated list of numbers: {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+    if any(value < 1 for value in values):
+        raise argparse.ArgumentTypeError("orders in flight must be at least 1")
+    return values
+
+
+def runs(args: argparse.Namespace) -> list[Config]:
+    """Every stack (`--matrix`, else --database/--replicas) at every concurrency, in that order."""
+    stacks: Sequence[tuple[Database, int]] = MATRIX if args.matrix else ((args.database, args.replicas),)
+    return [Config(database, replicas, c) for database, replicas in stacks for c in args.concurrency]
 
 
 def _measure(args: argparse.Namespace, config: Config) -> MatrixRow:
@@ -219,7 +253,7 @@ def _measure(args: argparse.Namespace, config: Config) -> MatrixRow:
     figures = Figures.of(outcome.load, outcome.settlement, outcome.invariants, os.getloadavg())
     cpu = Cpu(outcome.cpu_window, outcome.cpu_total)
     heading = f"== {config.label} (started {started:%Y-%m-%d %H:%M:%S} UTC) =="
-    sys.stdout.write(f"{heading}\n{render(figures, args, cpu, outcome.hotspots)}\n")
+    sys.stdout.write(f"{heading}\n{render(figures, args, config.concurrency, cpu, outcome.hotspots)}\n")
     sys.stdout.flush()
     return MatrixRow(config.label, figures, cpu)
 
@@ -229,10 +263,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="bench-orders | %(message)s")
     # The stack's readiness probes log every request at INFO; their progress lines are enough.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    configs = MATRIX if args.matrix else (Config(args.database, args.replicas),)
     rows = []
     try:
-        for config in configs:
+        for config in runs(args):
             logging.getLogger(__name__).info("measuring %s", config.label)
             rows.append(_measure(args, config))
     except (StackError, SetupError, ProfileError, PlanError, PostgresError, grpc.RpcError) as exc:

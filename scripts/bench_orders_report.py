@@ -156,10 +156,12 @@ def _cpu_lines(cpu: Cpu, seconds: float, orders: int) -> list[str]:
     ]
 
 
-def render(figures: Figures, args: argparse.Namespace, cpu: Cpu, hotspots: Mapping[str, Hotspots]) -> str:
+def render(
+    figures: Figures, args: argparse.Namespace, concurrency: int, cpu: Cpu, hotspots: Mapping[str, Hotspots]
+) -> str:
     pacing = f"offered {args.rate:.0f}/s" if args.rate else "closed loop"
     lines = [
-        f"POST /v1/orders: {args.concurrency} in flight ({pacing}), {args.customers} customers, "
+        f"POST /v1/orders: {concurrency} in flight ({pacing}), {args.customers} customers, "
         f"{args.items} SKUs, {args.duration:.0f} s measured after {args.warmup:.0f} s warm-up",
         f"orders accepted (202)             {figures.measured} measured, {figures.placed} in all",
         f"accepted orders/s                 {figures.orders_per_second:.0f}",
@@ -187,7 +189,7 @@ def render(figures: Figures, args: argparse.Namespace, cpu: Cpu, hotspots: Mappi
 
 @dataclass(frozen=True)
 class MatrixRow:
-    """One configuration's figures (e.g. "postgres x2") in a run comparing several."""
+    """One configuration's figures in a run comparing several ("postgres x2 @4": 2 replicas, 4 in flight)."""
 
     label: str
     figures: Figures
@@ -198,12 +200,12 @@ def render_matrix(rows: Sequence[MatrixRow], args: argparse.Namespace) -> str:
     """One line per configuration, measured one after the other in this run under the same load."""
     pacing = f"offered {args.rate:.0f}/s" if args.rate else "closed loop"
     header = (
-        f"{'configuration':<14}{'accepted/s':>11}{'settled/s':>10}{'accept p50':>12}{'accept p99':>12}"
+        f"{'configuration':<18}{'accepted/s':>11}{'settled/s':>10}{'accept p50':>12}{'accept p99':>12}"
         f"{'done p50':>10}{'done p99':>10}{'failed':>7}{'lost':>6}  {'invariants':<11}"
         f"{'stack CPU ms/order':>19}"
     )
     lines = [
-        f"Comparison ({args.concurrency} in flight, {pacing}, {args.duration:.0f} s measured per "
+        f"Comparison (database xprocesses @orders in flight; {pacing}, {args.duration:.0f} s measured per "
         "configuration; done = 202 -> invoice paid; failed = requests not answered 202):",
         header,
     ]
@@ -212,7 +214,7 @@ def render_matrix(rows: Sequence[MatrixRow], args: argparse.Namespace) -> str:
         stack = sum(used for name, used in row.cpu.total.items() if name not in (MACHINE, "client"))
         done_p50, done_p99 = (1000 * percentile(f.completion_s, q) for q in (0.5, 0.99))
         lines.append(
-            f"{row.label:<14}{f.orders_per_second:>11.0f}{f.sustained_per_second:>10.0f}"
+            f"{row.label:<18}{f.orders_per_second:>11.0f}{f.sustained_per_second:>10.0f}"
             f"{percentile(f.accept_ms, 0.5):>9.1f} ms{percentile(f.accept_ms, 0.99):>9.1f} ms"
             f"{done_p50:>7.0f} ms{done_p99:>7.0f} ms"
             f"{sum(f.failures.values()):>7}{f.lost:>6}  {'OK' if f.invariants.ok else 'VIOLATED':<11}"
