@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import grpc.aio
-from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,18 +15,15 @@ from billing.migrations import upgrade_to_head
 from billing.settings import BillingSettings
 from billing.shipping_client import GrpcShippingQuotes
 from billing.store import BillingUnitOfWork, SqlQueries, dead_letters, outbox
-from billing.use_cases import PrepaidBalance, Queries, UnitOfWork
+from billing.use_cases import PrepaidBalance, UnitOfWork
 from chassis.db import create_engine, session_factory
 from chassis.grpc_client import open_channel
-from chassis.grpc_server import HealthReporter, create_server, enable_reflection
-from chassis.logs import configure_logging
-from chassis.messaging import EventConsumer, connect_nats, ensure_streams, sql_dead_letters
+from chassis.grpc_server import service_server
+from chassis.messaging import EventConsumer, sql_dead_letters
 from chassis.outbox import Outbox, OutboxRelay
-from chassis.runtime import ServiceRuntime, run_process
-from chassis.settings import load_settings
+from chassis.runtime import ServiceRuntime
+from chassis.startup import run_service, starting
 from mercado.billing.v1 import billing_pb2_grpc
-
-logger = logging.getLogger(__name__)
 
 NAME = "billing"
 
@@ -51,40 +45,15 @@ class BillingService:
             await self.readers.dispose()
 
 
-@contextlib.asynccontextmanager
-async def _released_on_failure(*engines: AsyncEngine) -> AsyncIterator[list[Client | grpc.aio.Channel]]:
-    """Close what was opened if start-up fails halfway; on success the service owns it all."""
-    opened: list[Client | grpc.aio.Channel] = []
-    try:
-        yield opened
-    except BaseException:
-        for resource in opened:
-            await resource.close()
-        for engine in engines:
-            await engine.dispose()
-        raise
-
-
 async def build(settings: BillingSettings) -> BillingService:
     """Migrate, connect and wire the service; `run()` then serves until SIGTERM or request_stop()."""
-    engine = create_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-    )
-    readers = _read_engine(settings.database_url, engine)
-    async with _released_on_failure(engine, readers) as opened:
-        if settings.migrate:
-            await upgrade_to_head(engine)
-            logger.info("database schema is up to date")
-        nats = await connect_nats(settings.nats_url, name=NAME)
-        opened.append(nats)
-        js = nats.jetstream()
-        await ensure_streams(js, [*events.PUBLISHED, *events.CONSUMED], replicas=settings.stream_replicas)
+    migrate = upgrade_to_head if settings.migrate else None
+    streams = [*events.PUBLISHED, *events.CONSUMED]
+    async with starting(NAME, settings, migrate=migrate, event_types=streams) as base:
+        readers = base.own_engine(_read_engine(settings.database_url, base.engine))
         # Opened here, inside the running loop: a grpc.aio channel is bound to the loop that made it.
-        shipping = open_channel(settings.shipping_addr)
-        opened.append(shipping)
-        sessions = session_factory(engine)
+        shipping = base.own(open_channel(settings.shipping_addr))
+        sessions = session_factory(base.engine)
         box = Outbox(outbox)
         unit_of_work = _unit_of_work_factory(sessions, box)
         queries = SqlQueries(readers)
@@ -94,16 +63,24 @@ async def build(settings: BillingSettings) -> BillingService:
             quotes=GrpcShippingQuotes(shipping, timeout_seconds=settings.quote_timeout_seconds),
             payments=PrepaidBalance(),
         )
-        server, health = _grpc_server(settings, unit_of_work, queries)
+        servicer = BillingServicer(unit_of_work=unit_of_work, queries=queries, limits=settings.limits)
+        server, health = service_server(
+            servicer,
+            billing_pb2_grpc.add_BillingServiceServicer_to_server,
+            service_name=SERVICE_NAME,
+            error_table=ERROR_TABLE,
+            max_message_bytes=settings.grpc_max_message_bytes,
+            domain="mercado.billing",
+        )
         runtime = ServiceRuntime(
             name=NAME,
             settings=settings,
             server=server,
             health=health,
-            engine=engine,
-            nats=nats,
-            relay=OutboxRelay(box, sessions, js),
-            consumer=_consumer(settings, js, sessions, deps),
+            engine=base.engine,
+            nats=base.nats,
+            relay=OutboxRelay(box, sessions, base.js),
+            consumer=_consumer(settings, base.js, sessions, deps),
         )
         return BillingService(runtime, readers, shipping)
 
@@ -114,22 +91,6 @@ def _read_engine(url: str, engine: AsyncEngine) -> AsyncEngine:
     if engine.dialect.name == "sqlite":
         return create_engine(url, read_only=True)
     return engine
-
-
-def _grpc_server(
-    settings: BillingSettings, unit_of_work: Callable[[], UnitOfWork], queries: Queries
-) -> tuple[grpc.aio.Server, HealthReporter]:
-    server = create_server(
-        error_table=ERROR_TABLE,
-        max_message_bytes=settings.grpc_max_message_bytes,
-        domain="mercado.billing",
-    )
-    servicer = BillingServicer(unit_of_work=unit_of_work, queries=queries, limits=settings.limits)
-    billing_pb2_grpc.add_BillingServiceServicer_to_server(servicer, server)
-    health = HealthReporter([SERVICE_NAME])
-    health.register(server)
-    enable_reflection(server, [SERVICE_NAME])
-    return server, health
 
 
 def _consumer(
@@ -166,6 +127,4 @@ async def serve(settings: BillingSettings) -> None:
 
 def run() -> None:
     """Entry point of `python -m billing`: settings from BILLING_* variables, JSON logs to stderr."""
-    settings = load_settings(BillingSettings)
-    configure_logging(NAME, settings.log_level, settings.log_format)
-    run_process(serve(settings))
+    run_service(NAME, BillingSettings, serve)

@@ -166,3 +166,24 @@ def remaining_timeout(context: grpc.aio.ServicerContext[Any, Any], default: floa
     if remaining is None:
         return default
     return max(0.0, min(remaining, default))
+
+
+def service_server(
+    servicer: Any,
+    add_to_server: Callable[[Any, grpc.aio.Server], None],
+    *,
+    service_name: str,
+    error_table: ErrorTable,
+    max_message_bytes: int,
+    domain: str,
+) -> tuple[grpc.aio.Server, HealthReporter]:
+    """A service's server (see create_server) with its servicer, grpc.health.v1 and reflection.
+
+    `add_to_server` is the generated `add_<Service>Servicer_to_server` function.
+    """
+    server = create_server(error_table=error_table, max_message_bytes=max_message_bytes, domain=domain)
+    add_to_server(servicer, server)
+    health = HealthReporter([service_name])
+    health.register(server)
+    enable_reflection(server, [service_name])
+    return server, health
