@@ -21,10 +21,10 @@ from billing.messages import (
     address_to_proto,
     money_from_proto,
     money_to_proto,
-    timestamp,
 )
 from chassis.messaging import PoisonMessage
 from chassis.outbox import OutboxMessage, outbox_message
+from chassis.proto_time import timestamp
 from mercado.billing.v1 import events_pb2 as billing_events
 from mercado.inventory.v1 import events_pb2 as inventory_events
 from mercado.shipping.v1 import events_pb2 as shipping_events

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
 from billing.domain import (
     Account,
     FailureReason,
@@ -16,6 +12,7 @@ from billing.domain import (
     Money,
     PostalAddress,
 )
+from chassis.proto_time import optional_timestamp, timestamp
 from mercado.billing.v1 import billing_pb2, events_pb2
 from mercado.common.v1 import address_pb2, money_pb2
 
@@ -32,16 +29,6 @@ REASON_TO_PROTO = {
     FailureReason.CURRENCY_MISMATCH: events_pb2.PAYMENT_FAILURE_REASON_CURRENCY_MISMATCH,
     FailureReason.UNSHIPPABLE: events_pb2.PAYMENT_FAILURE_REASON_UNSHIPPABLE,
 }
-
-
-def timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
-def optional_timestamp(moment: datetime | None) -> Timestamp | None:
-    return timestamp(moment) if moment is not None else None
 
 
 def money_to_proto(money: Money) -> money_pb2.Money:

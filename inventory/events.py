@@ -9,6 +9,7 @@ from google.protobuf.message import DecodeError, Message
 
 from chassis.messaging import PoisonMessage
 from chassis.outbox import OutboxMessage, outbox_message
+from chassis.proto_time import timestamp
 from inventory.domain import (
     DomainEvent,
     ReleaseReason,
@@ -17,7 +18,7 @@ from inventory.domain import (
     StockLow,
     StockReserved,
 )
-from inventory.messages import address_to_proto, line_to_proto, money_to_proto, timestamp
+from inventory.messages import address_to_proto, line_to_proto, money_to_proto
 from inventory.use_cases.requests import is_canonical_uuid
 from mercado.billing.v1 import events_pb2 as billing_events
 from mercado.inventory.v1 import events_pb2 as inventory_events

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
+from chassis.proto_time import timestamp
 from inventory.domain import Item, Money, PostalAddress, Reservation, ReservationLine, ReservationStatus
 from mercado.common.v1 import address_pb2, money_pb2
 from mercado.inventory.v1 import inventory_pb2
@@ -15,16 +12,6 @@ STATUS_TO_PROTO = {
     ReservationStatus.COMMITTED: inventory_pb2.RESERVATION_STATUS_COMMITTED,
     ReservationStatus.RELEASED: inventory_pb2.RESERVATION_STATUS_RELEASED,
 }
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def timestamp(moment: datetime) -> Timestamp:
-    # Plain arithmetic: Timestamp.FromDatetime goes through time tuples and took a third of
-    # item_to_proto's time on GetItem. Naive datetimes are taken as UTC, as FromDatetime does.
-    since = (moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)) - _EPOCH
-    return Timestamp(seconds=since.days * 86_400 + since.seconds, nanos=since.microseconds * 1_000)
 
 
 def money_to_proto(money: Money) -> money_pb2.Money:

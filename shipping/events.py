@@ -8,6 +8,7 @@ from google.protobuf.message import DecodeError, Message
 
 from chassis.messaging import PoisonMessage
 from chassis.outbox import OutboxMessage, outbox_message
+from chassis.proto_time import timestamp
 from mercado.billing.v1 import events_pb2 as billing_events
 from mercado.shipping.v1 import events_pb2 as shipping_events
 from shipping.domain import (
@@ -17,7 +18,7 @@ from shipping.domain import (
     ShipmentDelivered,
     ShipmentDispatched,
 )
-from shipping.messages import address_from_proto, reason_to_proto, timestamp
+from shipping.messages import address_from_proto, reason_to_proto
 from shipping.use_cases import PaidOrder
 
 SOURCE = "mercado/shipping"

@@ -12,6 +12,7 @@ import grpc.aio
 from chassis.errors import ErrorMapping, ErrorTable
 from chassis.logs import bind_log_context
 from chassis.page_tokens import InvalidPageToken, decode_page_token, encode_page_token
+from chassis.proto_time import timestamp
 from mercado.shipping.v1 import shipping_pb2 as pb
 from mercado.shipping.v1 import shipping_pb2_grpc
 from shipping import use_cases
@@ -32,7 +33,6 @@ from shipping.messages import (
     quote_to_proto,
     reason_to_proto,
     shipment_to_proto,
-    timestamp,
 )
 from shipping.use_cases import (
     CancelRequest,

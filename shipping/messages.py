@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from google.protobuf.timestamp_pb2 import Timestamp
-
+from chassis.proto_time import timestamp
 from mercado.common.v1 import address_pb2, money_pb2
 from mercado.shipping.v1 import events_pb2 as events
 from mercado.shipping.v1 import shipping_pb2 as pb
@@ -33,12 +30,6 @@ REASON_TO_PROTO = {
     CancellationReason.RESERVATION_EXPIRED: events.CANCELLATION_REASON_RESERVATION_EXPIRED,
 }
 REASON_FROM_PROTO = {value: reason for reason, value in REASON_TO_PROTO.items()}
-
-
-def timestamp(moment: datetime) -> Timestamp:
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 def money_to_proto(money: Money) -> money_pb2.Money:
