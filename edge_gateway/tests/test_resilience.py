@@ -11,6 +11,11 @@ from edge_gateway.tests.assertions import problem, resource
 from edge_gateway.tests.servers import EdgeFactory, InventoryServer, ShippingServer
 from edge_gateway.tests.tokens import bearer
 
+# gRPC C-core may round a deadline up when it encodes the grpc-timeout header (its encoder says so;
+# a 1.5 s budget once arrived as 1.5097 s). A budget that was not carried at all would show as no
+# deadline or the channel's default, far outside this margin.
+HEADER_ROUNDING = 1.05
+
 
 @pytest.fixture
 def closed_address() -> str:
@@ -30,7 +35,7 @@ async def test_a_backend_slower_than_the_budget_is_504_and_saw_the_deadline(
     assert document.code == "DEADLINE_EXCEEDED"
     [(_, _, time_remaining)] = inventory.fake.calls
     assert time_remaining is not None
-    assert 0 < time_remaining <= 0.3
+    assert 0 < time_remaining <= 0.3 * HEADER_ROUNDING
 
 
 async def test_every_call_carries_the_remaining_budget(
@@ -41,7 +46,7 @@ async def test_every_call_carries_the_remaining_budget(
 
     [(_, _, time_remaining)] = inventory.fake.calls
     assert time_remaining is not None
-    assert 0 < time_remaining <= 1.5
+    assert 0 < time_remaining <= 1.5 * HEADER_ROUNDING
 
 
 async def test_backend_down_is_503_without_internal_detail(
