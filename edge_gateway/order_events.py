@@ -4,9 +4,15 @@ The stream polls the same composition GET /v1/orders/{id} serves, every `poll_se
 WatchShipment was the alternative, but it covers one part only and only once a shipment exists
 (payment, failure and a cancellation before shipment are seen elsewhere); polling sees every part,
 holds no backend stream per watcher, works with any number of service replicas and shares the
-degraded handling. The cost is one composition (three unary calls) per interval and watcher; a
-change shows within one interval, and a status that lasts less than one (dispatched and delivered
-in quick succession) may be passed over: the stream reports the statuses it sees, in order.
+degraded handling. The cost is one composition (three unary calls) per interval and watcher, and a
+change shows within one interval.
+
+A status can last less than one interval (paid, dispatched and delivered in quick succession). On
+the way to delivery every status implies the ones before it: nothing is shipped before it awaited
+shipment, nothing delivered before it was shipped. So when a poll lands further along that way than
+the last status sent, the statuses in between are sent first, in order, each carrying the order as
+that poll read it. A cancellation or a failed payment implies nothing about what came before it, so
+the stream sends those as it sees them.
 
 Each poll gets a budget of its own, so the request's deadline never ends the stream. A poll that
 fails, or misses a part (degraded), is skipped rather than reported: its status may be a guess, so
@@ -27,10 +33,26 @@ import orjson
 from edge_gateway.composition import ComposedOrder, order_json
 from edge_gateway.errors import BackendError
 from edge_gateway.order_status import FINAL_STATUSES
+from edge_gateway.schemas.orders import OrderStatus
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT = b": keep-alive\n\n"
+
+# The way to delivery: reaching one of these means every one before it was reached too.
+_TOWARDS_DELIVERY = (
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.AWAITING_SHIPMENT,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
+
+
+def passed_over(last: OrderStatus, now: OrderStatus) -> tuple[OrderStatus, ...]:
+    """The statuses an order went through between `last` and `now` that a poll did not see."""
+    if last not in _TOWARDS_DELIVERY or now not in _TOWARDS_DELIVERY:
+        return ()
+    return _TOWARDS_DELIVERY[_TOWARDS_DELIVERY.index(last) + 1 : _TOWARDS_DELIVERY.index(now)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +64,15 @@ class StreamLimits:
     heartbeat_seconds: float
 
 
-def status_event(order: ComposedOrder) -> bytes:
-    """One `status` event whose data is the composed order (orjson writes it on one line)."""
-    return b"event: status\ndata: " + orjson.dumps(order_json(order)) + b"\n\n"
+def status_event(order: ComposedOrder, status: OrderStatus | None = None) -> bytes:
+    """One `status` event whose data is the composed order (orjson writes it on one line).
+
+    `status` names a status the order passed through before it was read (see the module docstring).
+    """
+    body = order_json(order)
+    if status is not None:
+        body["status"] = status.value
+    return b"event: status\ndata: " + orjson.dumps(body) + b"\n\n"
 
 
 class OrderEventStream:
@@ -87,6 +115,9 @@ class OrderEventStream:
             if current is None:
                 return
             if not current.degraded and current.status is not self._last.status:
+                for status in passed_over(self._last.status, current.status):
+                    self._sent += 1
+                    yield status_event(current, status)
                 yield self._emit(current)
                 quiet_since = monotonic()
                 if current.status in FINAL_STATUSES:

@@ -134,8 +134,10 @@ async def cancel_order(
     responses={
         200: {
             "description": "`event: status` messages whose `data` is the composed order (as GET "
-            "returns it): the current status first, then each change. The stream ends after "
-            "DELIVERED, CANCELLED or PAYMENT_FAILED, or after the configured maximum duration.",
+            "returns it): the current status first, then each change. A status on the way to "
+            "delivery that the order passed through between two reads is still sent, in order, with "
+            "the order as read afterwards. The stream ends after DELIVERED, CANCELLED or "
+            "PAYMENT_FAILED, or after the configured maximum duration.",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         **problem_responses(401, 403, 404, 422, 503, 504),

@@ -73,6 +73,33 @@ async def test_stream_sends_each_status_change_and_ends_on_delivery(
     assert rest == ["DELIVERED"]
 
 
+async def test_statuses_passed_over_between_two_polls_are_still_sent_in_order(
+    edge_app_for: AppFactory, saga: Saga
+) -> None:
+    # Paid, dispatched and delivered before the next poll: the poll sees DELIVERED only, yet no order
+    # is delivered without having awaited shipment and been shipped.
+    async with edge_and_client(edge_app_for, events_poll_seconds=0.2) as (app, client):
+        order_id = await saga.place(client, ALICE)
+        async with EventStream(app, f"/v1/orders/{order_id}/events", ALICE) as stream:
+            first = await stream.next_event()
+            saga.pay(order_id)
+            saga.dispatch(order_id)
+            saga.deliver(order_id)
+            events = []
+            while (event := await stream.next_event()) is not None:
+                events.append(event[1])
+
+    assert first is not None
+    assert [first[1]["status"], *(event["status"] for event in events)] == [
+        "PENDING_PAYMENT",
+        "AWAITING_SHIPMENT",
+        "SHIPPED",
+        "DELIVERED",
+    ]
+    # Each carries the order as the poll read it: already delivered.
+    assert {event["shipment"]["status"] for event in events} == {"DELIVERED"}
+
+
 async def test_stream_ends_on_a_failed_payment(edge_app_for: AppFactory, saga: Saga) -> None:
     async with edge_and_client(edge_app_for) as (app, client):
         order_id = await saga.place(client, ALICE)
