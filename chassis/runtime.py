@@ -6,11 +6,10 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import grpc.aio
-import uvloop
 from nats.aio.client import Client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,18 +21,6 @@ from chassis.outbox.relay import OutboxRelay
 from chassis.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
-
-
-def run_process(main: Coroutine[Any, Any, None]) -> None:
-    """Run a service process's main coroutine to completion on a uvloop event loop.
-
-    uvloop's C loop costs less per callback and per socket event than the standard one; every
-    service is a loop of gRPC calls, NATS messages and inline SQLite statements, and under
-    `make bench-orders` the stack spent about 5% less CPU per order with it. In-process tests keep
-    the standard loop, so the code must (and does) run on both.
-    """
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(main)
 
 
 class ServiceRuntime:
