@@ -32,27 +32,12 @@ import orjson
 
 from edge_gateway.composition import ComposedOrder, order_json
 from edge_gateway.errors import BackendError
-from edge_gateway.order_status import FINAL_STATUSES
+from edge_gateway.order_status import FINAL_STATUSES, passed_over
 from edge_gateway.schemas.orders import OrderStatus
 
 logger = logging.getLogger(__name__)
 
 HEARTBEAT = b": keep-alive\n\n"
-
-# The way to delivery: reaching one of these means every one before it was reached too.
-_TOWARDS_DELIVERY = (
-    OrderStatus.PENDING_PAYMENT,
-    OrderStatus.AWAITING_SHIPMENT,
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-)
-
-
-def passed_over(last: OrderStatus, now: OrderStatus) -> tuple[OrderStatus, ...]:
-    """The statuses an order went through between `last` and `now` that a poll did not see."""
-    if last not in _TOWARDS_DELIVERY or now not in _TOWARDS_DELIVERY:
-        return ()
-    return _TOWARDS_DELIVERY[_TOWARDS_DELIVERY.index(last) + 1 : _TOWARDS_DELIVERY.index(now)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,25 @@ class ReservationStatus(StrEnum):
 
 FINAL_STATUSES = frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED, OrderStatus.PAYMENT_FAILED})
 
+# The way to delivery: reaching one of these means every one before it was reached too.
+_TOWARDS_DELIVERY = (
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.AWAITING_SHIPMENT,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
+
+
+def passed_over(last: OrderStatus, now: OrderStatus) -> tuple[OrderStatus, ...]:
+    """The statuses an order must have gone through between being seen at `last` and then at `now`.
+
+    Only the way to delivery implies its earlier steps; a cancellation or a failed payment does not.
+    """
+    if last not in _TOWARDS_DELIVERY or now not in _TOWARDS_DELIVERY:
+        return ()
+    return _TOWARDS_DELIVERY[_TOWARDS_DELIVERY.index(last) + 1 : _TOWARDS_DELIVERY.index(now)]
+
+
 _BY_SHIPMENT = {
     ShipmentStatus.CANCELLED: OrderStatus.CANCELLED,
     ShipmentStatus.DELIVERED: OrderStatus.DELIVERED,
