@@ -129,8 +129,9 @@ def _on_sqlite_connect_on_loop(dbapi_connection: Any, record: Any) -> None:
 
 
 def _on_sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front: another process's writer waits on busy_timeout instead
-    # of failing with SQLITE_BUSY when its read transaction later tries to upgrade to a write.
+    # IMMEDIATE takes the write lock up front: a writer of another connection waits at BEGIN (in
+    # asyncio, see chassis.sqlite_on_loop) instead of failing with SQLITE_BUSY when its read
+    # transaction later tries to upgrade to a write.
     mode = connection.get_execution_options().get(SQLITE_BEGIN_OPTION, "IMMEDIATE")
     connection.exec_driver_sql(f"BEGIN {mode}")
 

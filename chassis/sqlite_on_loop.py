@@ -129,7 +129,8 @@ class LoopCursor:
         return rows
 
     def fetchall(self) -> list[Any]:
-        rows = self._rows[self._next :] if self._next else self._rows
+        # A list of the caller's own: never the shared empty one, which a caller could append to.
+        rows = self._rows[self._next :] if self._next or self._rows is _NO_ROWS else self._rows
         self._rows, self._next = _NO_ROWS, 0
         return rows
 
