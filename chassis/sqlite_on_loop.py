@@ -182,6 +182,11 @@ class LoopConnection:
         return self._connection
 
     @property
+    def driver(self) -> sqlite3.Connection | None:
+        """The sqlite3 connection, for statements run without a cursor of ours (chassis.prepared)."""
+        return self._connection
+
+    @property
     def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 
@@ -211,6 +216,11 @@ class LoopConnection:
     def terminate(self) -> None:
         """SQLAlchemy's hard close; there is no thread or socket to stop."""
         self.close()
+
+
+def loop_driver(dbapi_connection: Any) -> sqlite3.Connection | None:
+    """The open sqlite3 connection under a pooled DBAPI connection, if it is a `LoopConnection`."""
+    return dbapi_connection.driver if isinstance(dbapi_connection, LoopConnection) else None
 
 
 def loop_connector(url: str) -> Callable[[], LoopConnection]:
