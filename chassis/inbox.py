@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import SchemaItem
 
 from chassis.outbox.table import utc_now
+from chassis.prepared import PreparedStatement
 from chassis.sql_inserts import insert_unless_present
 
 
@@ -71,11 +71,11 @@ async def claim(connection: AsyncConnection, table: Table, consumer: str, event_
     then sees the conflict, so only one transaction ever wins.
     """
     values = {"consumer": consumer, "event_id": event_id, "processed_at": utc_now()}
-    result = await connection.execute(_claim_statement(table, connection.dialect.name), values)
-    return bool(result.rowcount == 1)
+    result = await _claim_statement(table, connection.dialect.name).execute(connection, values)
+    return result.rowcount == 1
 
 
 @functools.cache
-def _claim_statement(table: Table, dialect: str) -> Any:
+def _claim_statement(table: Table, dialect: str) -> PreparedStatement:
     # Built once per table: constructing the statement cost as much CPU as executing it.
-    return insert_unless_present(table, dialect)
+    return PreparedStatement(insert_unless_present(table, dialect))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,19 +20,20 @@ from billing.store.rows import (
 )
 from billing.store.tables import invoice_lines, invoices, orders
 from billing.use_cases import DuplicateEntry
+from chassis.prepared import PreparedStatement
 from chassis.sql_inserts import insert_unless_present
 
 # Built once: building a statement cost about as much CPU as executing it.
-_FIND_ORDER = select(orders).where(orders.c.order_id == bindparam("b_order_id"))
-_INSERT_ORDER = insert(orders)
-_BY_ORDER = select(invoices).where(invoices.c.order_id == bindparam("b_order_id"))
-_INSERT_INVOICE = insert(invoices)
-_INSERT_LINES = insert(invoice_lines)
+_FIND_ORDER = PreparedStatement(select(orders).where(orders.c.order_id == bindparam("b_order_id")))
+_INSERT_ORDER = PreparedStatement(insert(orders))
+_BY_ORDER = PreparedStatement(select(invoices).where(invoices.c.order_id == bindparam("b_order_id")))
+_INSERT_INVOICE = PreparedStatement(insert(invoices))
+_INSERT_LINES = PreparedStatement(insert(invoice_lines))
 
 
 @functools.cache
-def _insert_order_if_new(dialect: str) -> Any:
-    return insert_unless_present(orders, dialect).returning(orders.c.order_id)
+def _insert_order_if_new(dialect: str) -> PreparedStatement:
+    return PreparedStatement(insert_unless_present(orders, dialect).returning(orders.c.order_id))
 
 
 class SqlOrders:
@@ -41,12 +41,12 @@ class SqlOrders:
         self._db = connection
 
     async def find(self, order_id: str) -> OrderRecord | None:
-        row = (await self._db.execute(_FIND_ORDER, {"b_order_id": order_id})).mappings().first()
+        row = (await _FIND_ORDER.execute(self._db, {"b_order_id": order_id})).first_mapping()
         return order_from_row(row) if row else None
 
     async def add(self, order: OrderRecord) -> None:
         try:
-            await self._db.execute(_INSERT_ORDER, order_to_row(order))
+            await _INSERT_ORDER.execute(self._db, order_to_row(order))
         except IntegrityError as error:
             raise DuplicateEntry(order.order_id) from error
 
@@ -54,7 +54,7 @@ class SqlOrders:
         # A concurrent insert of the same order waits for the first transaction, then does nothing;
         # RETURNING tells whether this one noted it.
         statement = _insert_order_if_new(self._db.dialect.name)
-        if (await self._db.execute(statement, order_to_row(order))).first() is not None:
+        if (await statement.execute(self._db, order_to_row(order))).first() is not None:
             return None
         return await self.find(order.order_id)
 
@@ -73,7 +73,7 @@ class SqlInvoices:
         self._db = connection
 
     async def by_order(self, order_id: str) -> Invoice | None:
-        row = (await self._db.execute(_BY_ORDER, {"b_order_id": order_id})).mappings().first()
+        row = (await _BY_ORDER.execute(self._db, {"b_order_id": order_id})).first_mapping()
         if row is None:
             return None
         lines = await lines_by_invoice(self._db, [row["invoice_id"]])
@@ -82,10 +82,10 @@ class SqlInvoices:
     async def add(self, invoice: Invoice) -> None:
         row, lines = invoice_to_rows(invoice)
         try:
-            await self._db.execute(_INSERT_INVOICE, row)
+            await _INSERT_INVOICE.execute(self._db, row)
         except IntegrityError as error:
             raise DuplicateEntry(invoice.order_id) from error
-        await self._db.execute(_INSERT_LINES, lines)
+        await _INSERT_LINES.execute(self._db, lines)
 
     async def update(self, invoice: Invoice, *, was: InvoiceStatus) -> bool:
         statement = (

@@ -17,9 +17,10 @@ from billing.store.rows import account_from_row, invoice_from_rows, lines_by_inv
 from billing.store.tables import accounts, invoices, orders
 from billing.use_cases import Page
 from chassis.db import SQLITE_BEGIN_OPTION
+from chassis.prepared import PreparedStatement
 
 # Built once: invoicing reads the order on every StockReserved.
-_ORDER = select(orders).where(orders.c.order_id == bindparam("b_order_id"))
+_ORDER = PreparedStatement(select(orders).where(orders.c.order_id == bindparam("b_order_id")))
 
 
 class SqlQueries:
@@ -40,7 +41,7 @@ class SqlQueries:
 
     async def order(self, order_id: str) -> OrderRecord | None:
         async with self._reading() as db:
-            row = (await db.execute(_ORDER, {"b_order_id": order_id})).mappings().first()
+            row = (await _ORDER.execute(db, {"b_order_id": order_id})).first_mapping()
         return order_from_row(row) if row else None
 
     async def invoice(self, invoice_id: str) -> Invoice | None:

@@ -22,7 +22,7 @@ from billing.domain import (
 from billing.store.tables import invoice_lines
 
 
-def account_from_row(row: RowMapping) -> Account:
+def account_from_row(row: Mapping[Any, Any]) -> Account:
     return Account(
         customer_id=row["customer_id"],
         balance=Money(row["balance_minor"], row["currency"]),
@@ -41,7 +41,7 @@ def account_to_row(account: Account) -> dict[str, Any]:
     }
 
 
-def entry_from_row(row: RowMapping) -> LedgerEntry:
+def entry_from_row(row: Mapping[Any, Any]) -> LedgerEntry:
     return LedgerEntry(
         entry_id=row["entry_id"],
         customer_id=row["customer_id"],
@@ -66,7 +66,7 @@ def entry_to_row(entry: LedgerEntry) -> dict[str, Any]:
     }
 
 
-def order_from_row(row: RowMapping) -> OrderRecord:
+def order_from_row(row: Mapping[Any, Any]) -> OrderRecord:
     return OrderRecord(row["order_id"], row["customer_id"], row["created_at"], row["cancelled_at"])
 
 
@@ -117,7 +117,7 @@ def invoice_to_rows(invoice: Invoice) -> tuple[dict[str, Any], list[dict[str, An
     return row, lines
 
 
-def invoice_from_rows(row: RowMapping, lines: Sequence[RowMapping]) -> Invoice:
+def invoice_from_rows(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> Invoice:
     currency = row["currency"]
     reason = row["failure_reason"]
     return Invoice(

@@ -10,17 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import Row, bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from chassis.db import SQLITE_BEGIN_OPTION, engine_of
 from chassis.faults import Fault, fault_point
 from chassis.outbox.table import Outbox, utc_now
+from chassis.prepared import PreparedStatement
 from chassis.retrying import backoff_delay, raise_if_cancelled
 
 logger = logging.getLogger(__name__)
 
-_Row = Row[Any, Any, Any, Any, Any]
+_Row = dict[str, Any]  # seq, event_id, subject, payload, headers
 _PURGE_INTERVAL_SECONDS = 600.0
 
 
@@ -77,13 +78,14 @@ class OutboxRelay:
         self._next_purge = 0.0
         # Built once: the relay runs these for every batch.
         t = self._table
-        self._query = (
+        query = (
             select(t.c.seq, t.c.event_id, t.c.subject, t.c.payload, t.c.headers)
             .where(t.c.published_at.is_(None))
             .order_by(t.c.seq)
             .limit(batch_size)
         )
-        self._locking_query = self._query.with_for_update(skip_locked=True)
+        self._query = PreparedStatement(query)
+        self._locking_query = PreparedStatement(query.with_for_update(skip_locked=True))
         self._mark_statement = (
             update(t)
             .where(t.c.seq.in_(bindparam("seqs", expanding=True)))
@@ -191,8 +193,8 @@ class OutboxRelay:
             raise PublishIncomplete(f"{len(rows) - len(published)} of {len(rows)} events not acknowledged")
         return len(rows)
 
-    async def _pending_rows(self, connection: AsyncConnection, *, lock: bool) -> Sequence[_Row]:
-        return (await connection.execute(self._locking_query if lock else self._query)).all()
+    async def _pending_rows(self, connection: AsyncConnection, *, lock: bool) -> list[_Row]:
+        return (await (self._locking_query if lock else self._query).execute(connection)).mappings()
 
     async def _publish_rows(self, rows: Sequence[_Row]) -> list[int]:
         if rows:  # committed, not yet published: where a crash tests the outbox's promise
@@ -206,16 +208,16 @@ class OutboxRelay:
                 # letting every row wait for its own timeout.
                 if failed.is_set():
                     return None
-                headers = {**row.headers, "Nats-Msg-Id": row.event_id}
+                headers = {**row["headers"], "Nats-Msg-Id": row["event_id"]}
                 try:
                     await self._js.publish(
-                        row.subject, row.payload, timeout=self._publish_timeout, headers=headers
+                        row["subject"], row["payload"], timeout=self._publish_timeout, headers=headers
                     )
                 except Exception as error:  # reported by the caller, retried later
                     failed.set()
-                    logger.warning("publish of event %s failed: %r", row.event_id, error)
+                    logger.warning("publish of event %s failed: %r", row["event_id"], error)
                     return None
-                return int(row.seq)
+                return int(row["seq"])
 
         results = await asyncio.gather(*(publish(row) for row in rows))
         return [seq for seq in results if seq is not None]

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import SchemaItem
 
 from chassis.outbox.message import OutboxMessage
+from chassis.prepared import PreparedStatement
 
 
 def utc_now() -> datetime:
@@ -66,7 +67,7 @@ class Outbox:
 
     def __init__(self, table: Table) -> None:
         self.table = table
-        self._insert = insert(table)  # built once: the relay's counterpart runs for every transaction
+        self._insert = PreparedStatement(insert(table))  # built once: it runs in every transaction
         self._wakeup = asyncio.Event()
 
     async def stage(self, connection: AsyncConnection, messages: Sequence[OutboxMessage]) -> None:
@@ -84,7 +85,7 @@ class Outbox:
             }
             for m in messages
         ]
-        await connection.execute(self._insert, rows)
+        await self._insert.execute(connection, rows)
 
     def notify(self) -> None:
         """Tell the relay new rows were committed (called after commit, never before)."""

@@ -8,13 +8,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chassis.prepared import PreparedStatement
 from inventory.store.tables import AWAITING_PAYMENT, CANCELLED_BEFORE_RESERVING, reservations
 from inventory.use_cases.ports import ExpiredReservation
 
 _r = reservations.c
 
 
-_MARK_PAID = (
+_MARK_PAID = PreparedStatement(
     update(reservations)
     .where(
         _r.order_id == bindparam("b_order_id"),
@@ -32,7 +33,7 @@ class SqlExpiry:
 
     async def mark_paid(self, order_id: str, *, now: datetime) -> bool:
         parameters = {"b_order_id": order_id, "b_now": now}
-        return (await self._db.execute(_MARK_PAID, parameters)).first() is not None
+        return (await _MARK_PAID.execute(self._db, parameters)).first() is not None
 
     async def claim_expired(
         self, *, now: datetime, asked_before: datetime, limit: int

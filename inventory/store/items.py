@@ -6,10 +6,11 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Update, bindparam, insert, select, update
+from sqlalchemy import BigInteger, ColumnElement, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chassis.prepared import PreparedStatement
 from inventory.domain import Item, ItemAlreadyExists
 from inventory.store.rows import item_from_row, item_to_row
 from inventory.store.tables import items, stock_movements
@@ -22,9 +23,9 @@ class StockInconsistency(RuntimeError):
 _i = items.c
 
 
-def _stock_update(condition: ColumnElement[bool], **changes: Any) -> Update:
+def _stock_update(condition: ColumnElement[bool], **changes: Any) -> PreparedStatement:
     """A conditional stock change of one item, returning the row; parameters sku, quantity and now."""
-    return (
+    return PreparedStatement(
         update(items)
         .where(_i.sku == bindparam("b_sku"), condition)
         .values(updated_at=bindparam("b_now"), **changes)
@@ -34,9 +35,9 @@ def _stock_update(condition: ColumnElement[bool], **changes: Any) -> Update:
 
 # Built once: building a statement cost about as much CPU as executing it.
 _QUANTITY = bindparam("b_quantity", type_=BigInteger)
-_GET = select(items).where(_i.sku == bindparam("b_sku"))
+_GET = PreparedStatement(select(items).where(_i.sku == bindparam("b_sku")))
 _GET_MANY = select(items).where(_i.sku.in_(bindparam("b_skus", expanding=True)))
-_INSERT_MOVEMENT = insert(stock_movements)
+_INSERT_MOVEMENT = PreparedStatement(insert(stock_movements))
 _CHANGE_ON_HAND = _stock_update(_i.on_hand + _QUANTITY >= _i.reserved, on_hand=_i.on_hand + _QUANTITY)
 # The availability check and the increment are one statement: the row lock (PostgreSQL) or the
 # write lock (SQLite) makes "check then act" atomic, so the last units go to one order.
@@ -52,7 +53,7 @@ class SqlItems:
         self._db = connection
 
     async def get(self, sku: str) -> Item | None:
-        row = (await self._db.execute(_GET, {"b_sku": sku})).mappings().first()
+        row = (await _GET.execute(self._db, {"b_sku": sku})).first_mapping()
         return item_from_row(row) if row else None
 
     async def get_many(self, skus: Collection[str]) -> dict[str, Item]:
@@ -79,11 +80,13 @@ class SqlItems:
 
     async def record_movement(self, sku: str, delta: int, reason: str, *, now: datetime) -> None:
         row = {"sku": sku, "delta": delta, "reason": reason, "created_at": now}
-        await self._db.execute(_INSERT_MOVEMENT, row)
+        await _INSERT_MOVEMENT.execute(self._db, row)
 
-    async def _update(self, statement: Update, sku: str, quantity: int, now: datetime) -> Item | None:
+    async def _update(
+        self, statement: PreparedStatement, sku: str, quantity: int, now: datetime
+    ) -> Item | None:
         parameters = {"b_sku": sku, "b_quantity": quantity, "b_now": now}
-        row = (await self._db.execute(statement, parameters)).mappings().first()
+        row = (await statement.execute(self._db, parameters)).first_mapping()
         return item_from_row(row) if row else None
 
     @staticmethod

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chassis.prepared import PreparedStatement
 from chassis.sql_inserts import insert_unless_present
 from inventory.domain import CancelledOrder, Reservation, ReservationStatus
 from inventory.store.rows import lines_query, reservation_from_rows, reservation_to_rows
@@ -17,9 +18,9 @@ from inventory.use_cases import DuplicateOrderId
 
 _r = reservations.c
 # Built once: building a statement cost about as much CPU as executing it.
-_FIND = select(reservations).where(_r.order_id == bindparam("b_order_id"))
-_INSERT_LINES = insert(reservation_lines)
-_TRANSITION = (
+_FIND = PreparedStatement(select(reservations).where(_r.order_id == bindparam("b_order_id")))
+_INSERT_LINES = PreparedStatement(insert(reservation_lines))
+_TRANSITION = PreparedStatement(
     update(reservations)
     .where(_r.order_id == bindparam("b_order_id"), _r.status == bindparam("b_old"))
     .values(status=bindparam("b_new"), updated_at=bindparam("b_now"))
@@ -28,13 +29,15 @@ _TRANSITION = (
 
 
 @functools.cache
-def _claim_statement(dialect: str) -> Any:
+def _claim_statement(dialect: str) -> PreparedStatement:
     """Insert the order's row unless its order id is taken; returns `seq` only when it inserted.
 
     A taken order id answers no row instead of raising: on PostgreSQL an integrity error would
     abort the transaction and log an error for every retried request.
     """
-    return insert_unless_present(reservations, dialect, conflict_on=[_r.order_id]).returning(_r.seq)
+    return PreparedStatement(
+        insert_unless_present(reservations, dialect, conflict_on=[_r.order_id]).returning(_r.seq)
+    )
 
 
 class SqlReservations:
@@ -42,7 +45,7 @@ class SqlReservations:
         self._db = connection
 
     async def find(self, order_id: str) -> Reservation | CancelledOrder | None:
-        row = (await self._db.execute(_FIND, {"b_order_id": order_id})).mappings().first()
+        row = (await _FIND.execute(self._db, {"b_order_id": order_id})).first_mapping()
         if row is None:
             return None
         if row["status"] == CANCELLED_BEFORE_RESERVING:
@@ -53,7 +56,7 @@ class SqlReservations:
     async def add(self, reservation: Reservation) -> None:
         row, lines = reservation_to_rows(reservation)
         await self._claim_order_id(row)
-        await self._db.execute(_INSERT_LINES, lines)
+        await _INSERT_LINES.execute(self._db, lines)
 
     async def add_cancelled(self, order: CancelledOrder) -> None:
         blank = dict.fromkeys(("customer_id", "currency", "ship_name", "ship_line1", "ship_line2"), "")
@@ -66,11 +69,11 @@ class SqlReservations:
         self, order_id: str, *, old: ReservationStatus, new: ReservationStatus, now: datetime
     ) -> bool:
         parameters = {"b_order_id": order_id, "b_old": old.value, "b_new": new.value, "b_now": now}
-        return (await self._db.execute(_TRANSITION, parameters)).first() is not None
+        return (await _TRANSITION.execute(self._db, parameters)).first() is not None
 
     async def _claim_order_id(self, row: dict[str, Any]) -> None:
         # On PostgreSQL a concurrent insert of the same order id waits for the first transaction and
         # then inserts nothing here; the caller re-reads what the winner committed.
-        claimed = (await self._db.execute(_claim_statement(self._db.dialect.name), row)).first()
+        claimed = (await _claim_statement(self._db.dialect.name).execute(self._db, row)).first()
         if claimed is None:
             raise DuplicateOrderId(row["order_id"])

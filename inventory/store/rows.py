@@ -82,7 +82,7 @@ def reservation_to_rows(r: Reservation) -> tuple[dict[str, Any], list[dict[str, 
     return row, lines
 
 
-def reservation_from_rows(row: RowMapping, lines: Sequence[RowMapping]) -> Reservation:
+def reservation_from_rows(row: Mapping[Any, Any], lines: Sequence[Mapping[Any, Any]]) -> Reservation:
     currency = row["currency"]
     return Reservation(
         order_id=row["order_id"],

@@ -45,7 +45,7 @@ def history_rows(s: Shipment) -> list[dict[str, Any]]:
     ]
 
 
-def shipment_from_rows(row: RowMapping, history: Sequence[RowMapping]) -> Shipment:
+def shipment_from_rows(row: Mapping[Any, Any], history: Sequence[Mapping[Any, Any]]) -> Shipment:
     reason = row["cancel_reason"]
     return Shipment(
         shipment_id=row["shipment_id"],
@@ -79,7 +79,9 @@ async def history_by_shipment(
     return found
 
 
-async def load_shipments(db: AsyncSession | AsyncConnection, rows: Sequence[RowMapping]) -> list[Shipment]:
+async def load_shipments(
+    db: AsyncSession | AsyncConnection, rows: Sequence[Mapping[Any, Any]]
+) -> list[Shipment]:
     """Complete shipment rows with their history."""
     history = await history_by_shipment(db, [row["shipment_id"] for row in rows])
     return [shipment_from_rows(row, history[row["shipment_id"]]) for row in rows]

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from chassis.prepared import PreparedStatement
 from shipping.domain import CancellationReason, Shipment, ShipmentStatus
 from shipping.store.rows import history_rows, load_shipments, shipment_to_row
 from shipping.store.tables import shipment_history, shipments
 
 _s = shipments.c
 # Built once: building a statement cost about as much CPU as executing it.
-_BY_ID = select(shipments).where(_s.shipment_id == bindparam("b_key"))
-_BY_ORDER = select(shipments).where(_s.order_id == bindparam("b_key"))
-_INSERT = insert(shipments)
-_INSERT_HISTORY = insert(shipment_history)
+_BY_ID = PreparedStatement(select(shipments).where(_s.shipment_id == bindparam("b_key")))
+_BY_ORDER = PreparedStatement(select(shipments).where(_s.order_id == bindparam("b_key")))
+_INSERT = PreparedStatement(insert(shipments))
+_INSERT_HISTORY = PreparedStatement(insert(shipment_history))
 
 
 class SqlShipments:
@@ -31,8 +31,8 @@ class SqlShipments:
         return await self._one(_BY_ORDER, order_id)
 
     async def add(self, shipment: Shipment) -> None:
-        await self._db.execute(_INSERT, shipment_to_row(shipment))
-        await self._db.execute(_INSERT_HISTORY, history_rows(shipment))
+        await _INSERT.execute(self._db, shipment_to_row(shipment))
+        await _INSERT_HISTORY.execute(self._db, history_rows(shipment))
 
     async def transition(
         self,
@@ -63,8 +63,8 @@ class SqlShipments:
         row = {"shipment_id": shipment_id, "step": step, "status": status.value, "changed_at": now}
         await self._db.execute(insert(shipment_history).values(row))
 
-    async def _one(self, query: Select[Any], key: str) -> Shipment | None:
-        row = (await self._db.execute(query, {"b_key": key})).mappings().first()
+    async def _one(self, query: PreparedStatement, key: str) -> Shipment | None:
+        row = (await query.execute(self._db, {"b_key": key})).first_mapping()
         if row is None:
             return None
         return (await load_shipments(self._db, [row]))[0]
