@@ -15,7 +15,8 @@ machinery.
 It takes the shortcut only where it is equivalent:
 - SQLite files (`chassis.sqlite_on_loop` connections), inside a transaction the engine has begun
   (beginning one first if needed, as SQLAlchemy's autobegin does), so the statement joins it;
-- statements without expanding (`IN`) parameters, whose SQL depends on the values of each call.
+- statements whose Python-side defaults need no execution context; an expanding parameter
+  (`IN :names`) gets one plan per list length.
 Everything else, PostgreSQL included, runs through `AsyncConnection.execute` as before and gives the
 same `Rows`. When SQLite refuses a statement (a constraint, a lock held elsewhere, a closed
 connection), the statement has had no effect, so it is run again through SQLAlchemy, which waits for
@@ -40,6 +41,9 @@ from sqlalchemy.sql.base import Executable
 from chassis.sqlite_on_loop import loop_driver
 
 Processor = Callable[[Any], Any] | None
+_UNSET: Any = object()
+# Plans kept per statement: one per set of parameter names and lengths of list parameters.
+_MOST_PLANS = 256
 Parameters = Mapping[str, Any]
 
 
@@ -72,35 +76,43 @@ class Rows:
 
 
 class _NotPreparable(Exception):
-    """The statement needs SQLAlchemy's execution context (expanding parameters, some defaults)."""
+    """The statement needs SQLAlchemy's execution context (a default only SQLAlchemy can compute)."""
 
 
 class _Plan:
-    """One compilation of a statement for one dialect and one set of parameter names."""
+    """One compilation of a statement for one dialect, one set of parameter names and list lengths."""
 
     __slots__ = ("_columns", "_keys", "_parameters", "sql")
 
-    def __init__(self, statement: Executable, dialect: Dialect, names: Sequence[str]) -> None:
-        compiled: Any = cast(Any, statement).compile(dialect=dialect, column_keys=list(names))
-        if compiled.positiontup is None:
-            raise _NotPreparable(f"{dialect.name} does not use positional parameters")
-        if any(bind.expanding for bind in compiled.binds.values()):
-            raise _NotPreparable("expanding parameters are rendered per call")
-        self.sql: str = compiled.string
+    def __init__(self, statement: Executable, dialect: Dialect, compiled: Any, values: Parameters) -> None:
         defaults = {
             **{column.key: _python_default(column, column.default) for column in compiled.insert_prefetch},
             **{column.key: _python_default(column, column.onupdate) for column in compiled.update_prefetch},
         }
-        # (name, value the statement carries, Python default, processor) per parameter, in SQL order;
-        # a required parameter without a value fails as it does in SQLAlchemy, instead of writing NULL.
-        self._parameters: list[tuple[str, Any, Callable[[], Any] | None, Processor]] = []
-        for name in compiled.positiontup:
+        # An expanding parameter (`IN :names`) becomes one placeholder per element of its list:
+        # remember which element of which list each placeholder takes.
+        expanding = {name: values[name] for name, bind in compiled.binds.items() if bind.expanding}
+        origin: dict[str, tuple[str, int | None]] = {}
+        if expanding:
+            expanded = compiled.construct_expanded_state(dict(values))
+            self.sql: str = expanded.statement
+            positions = expanded.positiontup
+            for name, names in expanded.parameter_expansion.items():
+                origin.update((each, (name, index)) for index, each in enumerate(names))
+        else:
+            self.sql = compiled.string
+            positions = compiled.positiontup
+        # (name, element, value the statement carries, Python default, processor) per placeholder, in
+        # SQL order; a required parameter left out fails as in SQLAlchemy instead of writing NULL.
+        self._parameters: list[tuple[str, int | None, Any, Callable[[], Any] | None, Processor]] = []
+        for position in positions:
+            name, element = origin.get(position, (position, None))
             bind = compiled.binds[name]
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             default = defaults.get(name)
             if default is None and bind.required:
                 default = functools.partial(_missing, name)
-            self._parameters.append((name, bind.effective_value, default, process))
+            self._parameters.append((name, element, bind.effective_value, default, process))
         columns = list(getattr(statement, "exported_columns", ()))
         self._keys = tuple(str(column.key) for column in columns)
         self._columns: list[Processor] = [
@@ -109,9 +121,9 @@ class _Plan:
 
     def parameters(self, values: Parameters) -> tuple[Any, ...]:
         converted = []
-        for name, carried, default, process in self._parameters:
+        for name, element, carried, default, process in self._parameters:
             if name in values:
-                value = values[name]
+                value = values[name] if element is None else values[name][element]
             elif default is not None:
                 value = default()
             else:
@@ -159,11 +171,12 @@ def _missing(name: str) -> Any:
 class PreparedStatement:
     """A Core statement built once (a module constant), compiled once per dialect and parameter names."""
 
-    __slots__ = ("_plans", "statement")
+    __slots__ = ("_compiled", "_plans", "statement")
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
-        self._plans: dict[tuple[str, frozenset[str]], _Plan | None] = {}
+        self._compiled: dict[tuple[str, frozenset[str]], _Compiled | None] = {}
+        self._plans: dict[tuple[str, frozenset[str], tuple[int, ...]], _Plan] = {}
 
     async def execute(
         self, connection: AsyncConnection, parameters: Parameters | Sequence[Parameters] | None = None
@@ -189,17 +202,42 @@ class PreparedStatement:
         return Rows(tuple(result.keys()), [tuple(row) for row in result.all()], result.rowcount)
 
     def _plan(self, dialect: Dialect, values: Parameters) -> _Plan | None:
-        key = (dialect.name, frozenset(values))
-        try:
-            return self._plans[key]
-        except KeyError:
-            pass
-        try:
-            plan: _Plan | None = _Plan(self.statement, dialect, sorted(values))
-        except _NotPreparable:
-            plan = None
-        self._plans[key] = plan
+        names = frozenset(values)
+        compiled = self._compiled.get((dialect.name, names), _UNSET)
+        if compiled is _UNSET:
+            compiled = self._compiled[(dialect.name, names)] = _compile(self.statement, dialect, names)
+        if compiled is None:
+            return None
+        expanding = compiled.expanding
+        key = (dialect.name, names, tuple(len(values[name]) for name in expanding))
+        plan = self._plans.get(key)
+        if plan is None:
+            if len(self._plans) >= _MOST_PLANS:
+                return None  # an unusual spread of list lengths: leave the rest to SQLAlchemy
+            plan = self._plans[key] = _Plan(self.statement, dialect, compiled.compiled, values)
         return plan
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    compiled: Any
+    expanding: tuple[str, ...]  # parameters that take a list, each list length its own plan
+
+
+def _compile(statement: Executable, dialect: Dialect, names: frozenset[str]) -> _Compiled | None:
+    compiled: Any = cast(Any, statement).compile(dialect=dialect, column_keys=sorted(names))
+    if compiled.positiontup is None:
+        return None  # the dialect names its parameters; SQLAlchemy runs the statement
+    if any(bind.literal_execute for bind in compiled.binds.values()):
+        return None  # a value rendered into the SQL text cannot be reused by the next call
+    expanding = tuple(name for name, bind in compiled.binds.items() if bind.expanding)
+    if any(name not in names for name in expanding):
+        return None
+    try:
+        _Plan(statement, dialect, compiled, dict.fromkeys(names) | {name: [None] for name in expanding})
+    except _NotPreparable:
+        return None
+    return _Compiled(compiled, expanding)
 
 
 def _run_many(driver: sqlite3.Connection, plan: _Plan, rows: Sequence[Parameters]) -> Rows:

@@ -86,7 +86,7 @@ class OutboxRelay:
         )
         self._query = PreparedStatement(query)
         self._locking_query = PreparedStatement(query.with_for_update(skip_locked=True))
-        self._mark_statement = (
+        self._mark_statement = PreparedStatement(
             update(t)
             .where(t.c.seq.in_(bindparam("seqs", expanding=True)))
             .values(published_at=bindparam("now"))
@@ -224,4 +224,4 @@ class OutboxRelay:
 
     async def _mark(self, connection: AsyncConnection, seqs: list[int]) -> None:
         if seqs:
-            await connection.execute(self._mark_statement, {"seqs": seqs, "now": utc_now()})
+            await self._mark_statement.execute(connection, {"seqs": seqs, "now": utc_now()})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection
 from datetime import datetime
 from typing import Any
@@ -37,6 +36,7 @@ def _stock_update(condition: ColumnElement[bool], **changes: Any) -> PreparedSta
 # Built once: building a statement cost about as much CPU as executing it.
 _QUANTITY = bindparam("b_quantity", type_=BigInteger)
 _GET = PreparedStatement(select(items).where(_i.sku == bindparam("b_sku")))
+_GET_MANY = PreparedStatement(select(items).where(_i.sku.in_(bindparam("b_skus", expanding=True))))
 _INSERT_MOVEMENT = PreparedStatement(insert(stock_movements))
 _CHANGE_ON_HAND = _stock_update(_i.on_hand + _QUANTITY >= _i.reserved, on_hand=_i.on_hand + _QUANTITY)
 # The availability check and the increment are one statement: the row lock (PostgreSQL) or the
@@ -48,15 +48,6 @@ _SHIP = _stock_update(
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _get_many(count: int) -> PreparedStatement:
-    """`sku IN (?, ?, ...)` with one parameter per SKU (b_sku_0, b_sku_1, ...).
-
-    An expanding parameter could not be prepared; an order's line limit bounds the SKU count.
-    """
-    return PreparedStatement(select(items).where(_i.sku.in_([bindparam(f"b_sku_{n}") for n in range(count)])))
-
-
 class SqlItems:
     def __init__(self, connection: AsyncConnection) -> None:
         self._db = connection
@@ -66,10 +57,7 @@ class SqlItems:
         return item_from_row(row) if row else None
 
     async def get_many(self, skus: Collection[str]) -> dict[str, Item]:
-        if not skus:
-            return {}
-        parameters = {f"b_sku_{n}": sku for n, sku in enumerate(skus)}
-        rows = (await _get_many(len(parameters)).execute(self._db, parameters)).mappings()
+        rows = (await _GET_MANY.execute(self._db, {"b_skus": list(skus)})).mappings()
         return {row["sku"]: item_from_row(row) for row in rows}
 
     async def add(self, item: Item) -> None:

@@ -105,7 +105,11 @@ async def test_a_list_of_rows_is_inserted_at_once(engine: AsyncEngine) -> None:
         await INSERT.execute(connection, [row("a"), row("b"), row("c")])
     async with engine.begin() as connection:
         names = (await MANY.execute(connection, {"b_names": ["a", "c", "z"]})).mappings()
+        # Each list length is its own plan, the empty list included.
+        one = (await MANY.execute(connection, {"b_names": ["b"]})).mappings()
+        none = (await MANY.execute(connection, {"b_names": []})).mappings()
     assert sorted(found["name"] for found in names) == ["a", "c"]
+    assert (one, none) == ([{"name": "b"}], [])
 
 
 async def test_a_constraint_violation_is_sqlalchemys_error_and_the_work_goes_on(
