@@ -201,6 +201,16 @@ class PreparedStatement:
             return Rows((), [], result.rowcount)
         return Rows(tuple(result.keys()), [tuple(row) for row in result.all()], result.rowcount)
 
+    def execute_on(self, driver: sqlite3.Connection, dialect: Dialect, parameters: Parameters) -> Rows | None:
+        """Run it on a bare sqlite3 connection (e.g. a reader's own, outside any engine).
+
+        None when the statement cannot be prepared; sqlite3's errors reach the caller unchanged.
+        """
+        plan = self._plan(dialect, parameters)
+        if plan is None:
+            return None
+        return plan.rows(driver.execute(plan.sql, plan.parameters(parameters)))
+
     def _plan(self, dialect: Dialect, values: Parameters) -> _Plan | None:
         names = frozenset(values)
         compiled = self._compiled.get((dialect.name, names), _UNSET)

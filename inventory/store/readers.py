@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import URL, Connection, Select, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from inventory.store.lookups import PreparedLookup
+from chassis.prepared import PreparedStatement
 
 T = TypeVar("T")
 # A row keyed by column name (SQLAlchemy's RowMapping also accepts its Column objects as keys).
@@ -63,7 +63,7 @@ class SqliteReader:
         )
         self._url = url
         self._threads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="inventory-read")
-        self._prepared: dict[Select[Any], PreparedLookup] = {}
+        self._prepared: dict[Select[Any], PreparedStatement] = {}
         self._connection: sqlite3.Connection | None = None
 
     async def run(self, read: Callable[[Connection], T]) -> T:
@@ -72,16 +72,18 @@ class SqliteReader:
     async def lookup(self, statement: Select[Any], values: Mapping[str, Any]) -> Row | None:
         prepared = self._prepared.get(statement)
         if prepared is None:
-            prepared = self._prepared[statement] = PreparedLookup(statement, self._engine.dialect)
+            prepared = self._prepared[statement] = PreparedStatement(statement)
         try:
-            found = self._loop_connection().execute(prepared.sql, prepared.parameters(values)).fetchone()
+            found = prepared.execute_on(self._loop_connection(), self._engine.dialect, values)
         except sqlite3.OperationalError as error:
             if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                 raise
             # WAL readers are locked out only briefly and rarely (recovery after a crash, a checkpoint
             # that resets the log): wait for the lock in a thread, as every other read does.
+            found = None
+        if found is None:
             return await self.run(lambda db: db.execute(statement, values).mappings().first())
-        return None if found is None else prepared.row(found)
+        return found.first_mapping()
 
     def _read(self, read: Callable[[Connection], T]) -> T:
         with self._engine.connect() as connection:
