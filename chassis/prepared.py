@@ -178,28 +178,31 @@ class PreparedStatement:
         self._compiled: dict[tuple[str, frozenset[str]], _Compiled | None] = {}
         self._plans: dict[tuple[str, frozenset[str], tuple[int, ...]], _Plan] = {}
 
-    async def execute(
-        self, connection: AsyncConnection, parameters: Parameters | Sequence[Parameters] | None = None
-    ) -> Rows:
-        """Run it in `connection`'s transaction (begun if none is): one row of parameters, a list, or none."""
-        driver = _loop_sqlite(connection)
-        if driver is not None and not connection.in_transaction():
-            await connection.begin()  # what SQLAlchemy's autobegin would do before the statement
-        if driver is not None:
-            many = parameters is not None and not isinstance(parameters, Mapping)
-            first: Parameters = (parameters[0] if parameters else {}) if many else (parameters or {})  # type: ignore[index,assignment]
-            plan = self._plan(connection.dialect, first)
-            if plan is not None:
-                if many:
-                    return _run_many(driver, plan, parameters)  # type: ignore[arg-type]
-                try:
-                    return plan.rows(driver.execute(plan.sql, plan.parameters(first)))
-                except sqlite3.Error:
-                    pass  # no effect: SQLAlchemy runs it again and handles the error its own way
-        result = await connection.execute(self.statement, parameters)
-        if not result.returns_rows:
-            return Rows((), [], result.rowcount)
-        return Rows(tuple(result.keys()), [tuple(row) for row in result.all()], result.rowcount)
+    async def execute(self, connection: AsyncConnection, parameters: Parameters | None = None) -> Rows:
+        """Run it once in `connection`'s transaction (begun if none is)."""
+        values = parameters or {}
+        driver = await _in_transaction(connection)
+        plan = self._plan(connection.dialect, values) if driver is not None else None
+        if driver is not None and plan is not None:
+            try:
+                return plan.rows(driver.execute(plan.sql, plan.parameters(values)))
+            except sqlite3.Error:
+                pass  # no effect: SQLAlchemy runs it again and handles the error its own way
+        return _rows(await connection.execute(self.statement, parameters))
+
+    async def execute_many(self, connection: AsyncConnection, rows: Sequence[Parameters]) -> Rows:
+        """Run it once per row of parameters (executemany), in `connection`'s transaction."""
+        driver = await _in_transaction(connection)
+        plan = self._plan(connection.dialect, rows[0]) if driver is not None and rows else None
+        if driver is None or plan is None:
+            return _rows(await connection.execute(self.statement, list(rows)))
+        converted = [plan.parameters(values) for values in rows]
+        try:
+            cursor = driver.executemany(plan.sql, converted)
+        except sqlite3.Error as error:
+            # Earlier rows may already be written: not safe to run again, so fail as SQLAlchemy would.
+            raise DBAPIError.instance(plan.sql, converted, error, sqlite3.Error) from error
+        return Rows((), [], cursor.rowcount)
 
     def execute_on(self, driver: sqlite3.Connection, dialect: Dialect, parameters: Parameters) -> Rows | None:
         """Run it on a bare sqlite3 connection (e.g. a reader's own, outside any engine).
@@ -250,14 +253,19 @@ def _compile(statement: Executable, dialect: Dialect, names: frozenset[str]) -> 
     return _Compiled(compiled, expanding)
 
 
-def _run_many(driver: sqlite3.Connection, plan: _Plan, rows: Sequence[Parameters]) -> Rows:
-    converted = [plan.parameters(values) for values in rows]
-    try:
-        cursor = driver.executemany(plan.sql, converted)
-    except sqlite3.Error as error:
-        # Earlier rows may already be written: not safe to run again, so fail as SQLAlchemy would.
-        raise DBAPIError.instance(plan.sql, converted, error, sqlite3.Error) from error
-    return Rows((), [], cursor.rowcount)
+def _rows(result: Any) -> Rows:
+    if not result.returns_rows:
+        return Rows((), [], result.rowcount)
+    return Rows(tuple(result.keys()), [tuple(row) for row in result.all()], result.rowcount)
+
+
+async def _in_transaction(connection: AsyncConnection) -> sqlite3.Connection | None:
+    """The loop connection's sqlite3 connection with a transaction begun, as SQLAlchemy's autobegin
+    would; None when `connection` is not a `chassis.sqlite_on_loop` connection."""
+    driver = _loop_sqlite(connection)
+    if driver is not None and not connection.in_transaction():
+        await connection.begin()
+    return driver
 
 
 def _loop_sqlite(connection: AsyncConnection) -> sqlite3.Connection | None:

@@ -85,7 +85,7 @@ class SqlInvoices:
             await _INSERT_INVOICE.execute(self._db, row)
         except IntegrityError as error:
             raise DuplicateEntry(invoice.order_id) from error
-        await _INSERT_LINES.execute(self._db, lines)
+        await _INSERT_LINES.execute_many(self._db, lines)
 
     async def update(self, invoice: Invoice, *, was: InvoiceStatus) -> bool:
         statement = (

@@ -85,7 +85,7 @@ class Outbox:
             }
             for m in messages
         ]
-        await self._insert.execute(connection, rows)
+        await self._insert.execute_many(connection, rows)
 
     def notify(self) -> None:
         """Tell the relay new rows were committed (called after commit, never before)."""

@@ -56,7 +56,7 @@ class SqlReservations:
     async def add(self, reservation: Reservation) -> None:
         row, lines = reservation_to_rows(reservation)
         await self._claim_order_id(row)
-        await _INSERT_LINES.execute(self._db, lines)
+        await _INSERT_LINES.execute_many(self._db, lines)
 
     async def add_cancelled(self, order: CancelledOrder) -> None:
         blank = dict.fromkeys(("customer_id", "currency", "ship_name", "ship_line1", "ship_line2"), "")

@@ -32,7 +32,7 @@ class SqlShipments:
 
     async def add(self, shipment: Shipment) -> None:
         await _INSERT.execute(self._db, shipment_to_row(shipment))
-        await _INSERT_HISTORY.execute(self._db, history_rows(shipment))
+        await _INSERT_HISTORY.execute_many(self._db, history_rows(shipment))
 
     async def transition(
         self,

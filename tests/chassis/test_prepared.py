@@ -102,7 +102,7 @@ async def test_returning_a_python_default_and_a_row_count(engine: AsyncEngine) -
 
 async def test_a_list_of_rows_is_inserted_at_once(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
-        await INSERT.execute(connection, [row("a"), row("b"), row("c")])
+        await INSERT.execute_many(connection, [row("a"), row("b"), row("c")])
     async with engine.begin() as connection:
         names = (await MANY.execute(connection, {"b_names": ["a", "c", "z"]})).mappings()
         # Each list length is its own plan, the empty list included.
@@ -136,7 +136,7 @@ async def test_a_failing_row_in_a_list_is_sqlalchemys_error(
     async with engine.connect() as connection:
         await connection.begin()
         with pytest.raises(IntegrityError):
-            await INSERT.execute(connection, [row("x"), row("x")])
+            await INSERT.execute_many(connection, [row("x"), row("x")])
         await connection.rollback()
         assert (await connection.execute(select(func.count()).select_from(things))).scalar_one() == 0
 
