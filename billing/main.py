@@ -30,10 +30,11 @@ NAME = "billing"
 
 @dataclass
 class BillingService:
-    """The wired service: the chassis runtime, the read path's engine and the channel to shipping."""
+    """The wired service: the chassis runtime, the read path and its engine, the channel to shipping."""
 
     runtime: ServiceRuntime
     readers: AsyncEngine
+    queries: SqlQueries
     shipping: grpc.aio.Channel
 
     async def run(self) -> None:
@@ -42,6 +43,7 @@ class BillingService:
         finally:
             # The runtime has stopped the consumer and the server by now: no quote and no read is in flight.
             await self.shipping.close()
+            self.queries.close()
             await self.readers.dispose()
 
 
@@ -82,7 +84,7 @@ async def build(settings: BillingSettings) -> BillingService:
             relay=OutboxRelay(box, sessions, base.js),
             consumer=_consumer(settings, base.js, sessions, deps),
         )
-        return BillingService(runtime, readers, shipping)
+        return BillingService(runtime, readers, queries, shipping)
 
 
 def _read_engine(url: str, engine: AsyncEngine) -> AsyncEngine:

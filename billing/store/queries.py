@@ -2,6 +2,8 @@
 
 Reads skip the unit of work (no outbox, no commit) and run on the engine they are given: the
 composition root passes a read-only one, whose SQLite connections read beside the single writer.
+The order lookup invoicing makes for every StockReserved runs on the event loop's own SQLite
+connection (chassis.sqlite_lookups) when the engine is a SQLite file's.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from billing.store.tables import accounts, invoices, orders
 from billing.use_cases import Page
 from chassis.db import SQLITE_BEGIN_OPTION
 from chassis.prepared import PreparedStatement
+from chassis.sqlite_lookups import SqliteLookups
 
 # Built once: invoicing reads the order on every StockReserved.
 _ORDER = PreparedStatement(select(orders).where(orders.c.order_id == bindparam("b_order_id")))
@@ -27,6 +30,12 @@ class SqlQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         # DEFERRED also when handed the writer's engine: a SQLite read must not take the write lock.
         self._engine = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+        self._lookups = SqliteLookups.for_engine(engine)
+
+    def close(self) -> None:
+        """Close the lookup connection (the engine is disposed by its owner)."""
+        if self._lookups is not None:
+            self._lookups.close()
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
@@ -40,8 +49,12 @@ class SqlQueries:
         return account_from_row(row) if row else None
 
     async def order(self, order_id: str) -> OrderRecord | None:
-        async with self._reading() as db:
-            row = (await _ORDER.execute(db, {"b_order_id": order_id})).first_mapping()
+        values = {"b_order_id": order_id}
+        found = self._lookups.execute(_ORDER, values) if self._lookups is not None else None
+        if found is None:  # PostgreSQL, or SQLite could not answer at once
+            async with self._reading() as db:
+                found = await _ORDER.execute(db, values)
+        row = found.first_mapping()
         return order_from_row(row) if row else None
 
     async def invoice(self, invoice_id: str) -> Invoice | None:

@@ -18,6 +18,7 @@ from chassis.faults import Fault, fault_point
 from chassis.outbox.table import Outbox, utc_now
 from chassis.prepared import PreparedStatement
 from chassis.retrying import backoff_delay, raise_if_cancelled
+from chassis.sqlite_lookups import SqliteLookups
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,8 @@ class OutboxRelay:
             .where(t.c.seq.in_(bindparam("seqs", expanding=True)))
             .values(published_at=bindparam("now"))
         )
+        # SQLite: the pending rows are read on the loop's own connection, not through the pool.
+        self._lookups = SqliteLookups.for_engine(self._engine)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -136,6 +139,8 @@ class OutboxRelay:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            if self._lookups is not None:
+                self._lookups.close()
 
     async def pending(self) -> int:
         """How many committed events are not yet acknowledged by the broker."""
@@ -173,25 +178,32 @@ class OutboxRelay:
         Raises PublishIncomplete (after marking the rows that were acknowledged) if any publish failed.
         """
         self._outbox.clear()
-        async with self._engine.connect() as connection:
-            if connection.dialect.name == "postgresql":
-                async with connection.begin():
-                    rows = await self._pending_rows(connection, lock=True)
-                    published = await self._publish_rows(rows)
-                    await self._mark(connection, published)
-            else:
-                # A read-only look: no need to queue behind writers for the write lock.
-                reader = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
-                async with reader.begin():
-                    rows = await self._pending_rows(reader, lock=False)
+        if self._engine.dialect.name == "postgresql":
+            async with self._engine.connect() as connection, connection.begin():
+                rows = await self._pending_rows(connection, lock=True)
                 published = await self._publish_rows(rows)
-                if published:
+                await self._mark(connection, published)
+        else:
+            rows = await self._sqlite_pending_rows()
+            published = await self._publish_rows(rows)
+            if published:
+                async with self._engine.connect() as connection:
                     writer = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
                     async with writer.begin():
                         await self._mark(writer, published)
         if len(published) < len(rows):
             raise PublishIncomplete(f"{len(rows) - len(published)} of {len(rows)} events not acknowledged")
         return len(rows)
+
+    async def _sqlite_pending_rows(self) -> list[_Row]:
+        found = self._lookups.execute(self._query, {}) if self._lookups is not None else None
+        if found is not None:
+            return found.mappings()
+        # A read-only look: no need to queue behind writers for the write lock.
+        async with self._engine.connect() as connection:
+            reader = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+            async with reader.begin():
+                return await self._pending_rows(reader, lock=False)
 
     async def _pending_rows(self, connection: AsyncConnection, *, lock: bool) -> list[_Row]:
         return (await (self._locking_query if lock else self._query).execute(connection)).mappings()

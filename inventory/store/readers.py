@@ -13,15 +13,15 @@ asyncpg has no threads, so PostgreSQL reads stay on the loop, in autocommit to s
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import URL, Connection, Select, create_engine
+from sqlalchemy import Connection, Select, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chassis.prepared import PreparedStatement
+from chassis.sqlite_lookups import SqliteLookups
 
 T = TypeVar("T")
 # A row keyed by column name (SQLAlchemy's RowMapping also accepts its Column objects as keys).
@@ -49,22 +49,22 @@ class Reader(Protocol):
 def reader_for(engine: AsyncEngine) -> Reader:
     url = engine.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return SqliteReader(url.set(drivername="sqlite"))
+        return SqliteReader(engine)
     return LoopReader(engine)
 
 
 class SqliteReader:
-    """Lookups on one pysqlite connection owned by the event loop; other reads in a small thread pool."""
+    """Lookups on the event loop's own SQLite connection (chassis.sqlite_lookups); other reads in threads."""
 
-    def __init__(self, url: URL) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         # pysqlite issues no BEGIN before a SELECT, so each thread read is one statement.
         self._engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
+            engine.url.set(drivername="sqlite"),
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
         )
-        self._url = url
         self._threads = ThreadPoolExecutor(READ_THREADS, thread_name_prefix="inventory-read")
         self._prepared: dict[Select[Any], PreparedStatement] = {}
-        self._connection: sqlite3.Connection | None = None
+        self._lookups = SqliteLookups(engine)
 
     async def run(self, read: Callable[[Connection], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._threads, self._read, read)
@@ -73,15 +73,8 @@ class SqliteReader:
         prepared = self._prepared.get(statement)
         if prepared is None:
             prepared = self._prepared[statement] = PreparedStatement(statement)
-        try:
-            found = prepared.execute_on(self._loop_connection(), self._engine.dialect, values)
-        except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
-                raise
-            # WAL readers are locked out only briefly and rarely (recovery after a crash, a checkpoint
-            # that resets the log): wait for the lock in a thread, as every other read does.
-            found = None
-        if found is None:
+        found = self._lookups.execute(prepared, values)
+        if found is None:  # locked for a moment, or not preparable: wait in a thread like other reads
             return await self.run(lambda db: db.execute(statement, values).mappings().first())
         return found.first_mapping()
 
@@ -89,28 +82,9 @@ class SqliteReader:
         with self._engine.connect() as connection:
             return read(connection)
 
-    def _loop_connection(self) -> sqlite3.Connection:
-        # Opened on first use, when the migrations have created the file and its WAL.
-        if self._connection is None:
-            # SQLAlchemy's reading of the URL: the absolute path, or a `file:` URI.
-            (database,), options = self._engine.dialect.create_connect_args(self._url)
-            # isolation_level=None: no implicit BEGIN, so every lookup is its own read transaction
-            # and sees the latest commit. timeout=0: a locked database must not put the loop to sleep.
-            connection = sqlite3.connect(
-                database,
-                timeout=0,
-                isolation_level=None,
-                check_same_thread=False,
-                uri=bool(options.get("uri")),
-            )
-            connection.execute("PRAGMA query_only = ON")
-            self._connection = connection
-        return self._connection
-
     def close(self) -> None:
         self._threads.shutdown(wait=True)
-        if self._connection is not None:
-            self._connection.close()
+        self._lookups.close()
         self._engine.dispose()
 
 
