@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from chassis.sql_connections import begin_connection, release_connection
 from chassis.sqlite_checkpoints import WalCheckpointer
 from chassis.sqlite_on_loop import loop_connector, loop_driver
 from chassis.transaction_batch import TransactionBatch, current_batch
@@ -206,12 +207,7 @@ class SqlUnitOfWork:
                 raise
             self._uncommitted = True
             return self
-        self.connection = await self._engine.connect()
-        try:
-            await self.connection.begin()
-        except BaseException:
-            await self.connection.close()
-            raise
+        self.connection = await begin_connection(self._engine)
         return self
 
     async def __aexit__(
@@ -227,10 +223,8 @@ class SqlUnitOfWork:
                 batch.spoil()  # what it wrote cannot be taken out of the shared transaction alone
             batch.turn.release()
             return
-        try:
-            await self.rollback()
-        finally:
-            await self.connection.close()
+        self._staged = []
+        await release_connection(self.connection)
 
     def publish(self, message: OutboxMessage) -> None:
         """Stage an event; it is written to the outbox table by `commit()` in the same transaction."""

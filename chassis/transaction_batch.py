@@ -23,6 +23,8 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from chassis.sql_connections import begin_connection, release_connection
+
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -55,12 +57,7 @@ class TransactionBatch:
         """The batch's connection to `engine`, its transaction begun on first use."""
         connection = self._connections.get(engine)
         if connection is None:
-            connection = await engine.connect()
-            try:
-                await connection.begin()
-            except BaseException:
-                await connection.close()
-                raise
+            connection = await begin_connection(engine)
             self._connections[engine] = connection
         return connection
 
@@ -99,10 +96,7 @@ class TransactionBatch:
         connections, self._connections = self._connections, {}
         self._after_commit = []
         for connection in connections.values():
-            try:
-                await connection.rollback()
-            finally:
-                await connection.close()
+            await release_connection(connection)
 
 
 def current_batch() -> TransactionBatch | None:

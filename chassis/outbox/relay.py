@@ -18,6 +18,7 @@ from chassis.faults import Fault, fault_point
 from chassis.outbox.table import Outbox, utc_now
 from chassis.prepared import PreparedStatement
 from chassis.retrying import backoff_delay, raise_if_cancelled
+from chassis.sql_connections import begin_connection, release_connection
 from chassis.sqlite_lookups import SqliteLookups
 
 logger = logging.getLogger(__name__)
@@ -92,8 +93,10 @@ class OutboxRelay:
             .where(t.c.seq.in_(bindparam("seqs", expanding=True)))
             .values(published_at=bindparam("now"))
         )
-        # SQLite: the pending rows are read on the loop's own connection, not through the pool.
+        # SQLite: the pending rows are read on the loop's own connection, not through the pool, and
+        # marked in a transaction that takes the write lock up front.
         self._lookups = SqliteLookups.for_engine(self._engine)
+        self._marking_engine = self._engine.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -187,10 +190,12 @@ class OutboxRelay:
             rows = await self._sqlite_pending_rows()
             published = await self._publish_rows(rows)
             if published:
-                async with self._engine.connect() as connection:
-                    writer = await connection.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-                    async with writer.begin():
-                        await self._mark(writer, published)
+                writer = await begin_connection(self._marking_engine)
+                try:
+                    await self._mark(writer, published)
+                    await writer.commit()
+                finally:
+                    await release_connection(writer)
         if len(published) < len(rows):
             raise PublishIncomplete(f"{len(rows) - len(published)} of {len(rows)} events not acknowledged")
         return len(rows)
