@@ -37,7 +37,7 @@ from edge_gateway.auth import Role
 from edge_gateway.devtoken import issue
 from edge_gateway.settings import load_settings
 from scripts.bench_orders_load import LoadPlan, LoadResult, SetupError, bench_items, place_orders, set_up
-from scripts.bench_orders_procs import Hotspots, ProfileError, Profiler, StackCpuMeter, host_speed_ms
+from scripts.bench_orders_procs import Hotspots, ProfileError, Profiler, StackCpuMeter
 from scripts.bench_orders_report import Cpu, Figures, MatrixRow, render, render_matrix
 from scripts.bench_orders_settle import Reader, Settlement, wait_until_settled
 from scripts.devstack import Stack, StackError, plan_stack
@@ -88,8 +88,6 @@ class Outcome:
     cpu_window: dict[str, float]
     cpu_total: dict[str, float]
     hotspots: dict[str, Hotspots]
-    # The reference workload's CPU ms (scripts.bench_orders_procs.host_speed_ms) before and after.
-    host_speed_ms: tuple[float, float]
 
 
 def tokens(customers: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -166,7 +164,6 @@ def run_benchmark(args: argparse.Namespace, config: Config, data_dir: Path) -> O
             else None
         )
         load_plan = _load_plan(args, config, stack, window, profiler)
-        host_before = host_speed_ms()
         total.start()
         # The load generator shares the two cores with the stack: uvloop keeps its share small.
         load = uvloop.run(place_orders(load_plan))
@@ -177,7 +174,6 @@ def run_benchmark(args: argparse.Namespace, config: Config, data_dir: Path) -> O
             settlement = wait_until_settled(reader, order_ids, args.settle_timeout, on_caught_up=total.stop)
         finally:
             reader.close()
-        host_after = host_speed_ms()
         invariants = _check(stack, _ledger(load_plan, load))
     return Outcome(
         load=load,
@@ -186,7 +182,6 @@ def run_benchmark(args: argparse.Namespace, config: Config, data_dir: Path) -> O
         cpu_window=window.last,
         cpu_total=total.last,
         hotspots=hotspots,
-        host_speed_ms=(host_before, host_after),
     )
 
 
@@ -260,10 +255,7 @@ def _measure(args: argparse.Namespace, config: Config) -> MatrixRow:
     figures = Figures.of(outcome.load, outcome.settlement, outcome.invariants, os.getloadavg())
     cpu = Cpu(outcome.cpu_window, outcome.cpu_total)
     heading = f"== {config.label} (started {started:%Y-%m-%d %H:%M:%S} UTC) =="
-    report = render(
-        figures, args, config.concurrency, cpu, outcome.hotspots, host_speed_ms=outcome.host_speed_ms
-    )
-    sys.stdout.write(f"{heading}\n{report}\n")
+    sys.stdout.write(f"{heading}\n{render(figures, args, config.concurrency, cpu, outcome.hotspots)}\n")
     sys.stdout.flush()
     return MatrixRow(config.label, figures, cpu)
 

@@ -36,23 +36,6 @@ PLUMBING = (
 )
 
 
-def host_speed_ms(rounds: int = 3) -> float:
-    """CPU milliseconds of a fixed pure-Python workload, best of `rounds`: lower is a faster host.
-
-    Printed with every run (taken with the stack up and idle, before the load and after the backlog
-    was worked off), so figures from a shared machine can be read against how fast it was just then.
-    """
-    best = float("inf")
-    for _ in range(rounds):
-        started = time.process_time()
-        table: dict[str, int] = {}
-        for number in range(200_000):
-            key = f"k{number % 1000}"
-            table[key] = table.get(key, 0) + number
-        best = min(best, time.process_time() - started)
-    return best * 1000
-
-
 class ProfileError(Exception):
     """py-spy is missing or failed to attach."""
 

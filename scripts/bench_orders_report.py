@@ -157,13 +157,7 @@ def _cpu_lines(cpu: Cpu, seconds: float, orders: int) -> list[str]:
 
 
 def render(
-    figures: Figures,
-    args: argparse.Namespace,
-    concurrency: int,
-    cpu: Cpu,
-    hotspots: Mapping[str, Hotspots],
-    *,
-    host_speed_ms: tuple[float, float],
+    figures: Figures, args: argparse.Namespace, concurrency: int, cpu: Cpu, hotspots: Mapping[str, Hotspots]
 ) -> str:
     pacing = f"offered {args.rate:.0f}/s" if args.rate else "closed loop"
     lines = [
@@ -182,9 +176,6 @@ def render(
         *_invariant_lines(figures.invariants),
         *_cpu_lines(cpu, args.duration, max(1, figures.placed)),
         "load average (1, 5, 15 min)       " + " ".join(f"{value:.2f}" for value in figures.load_average),
-        "host speed (reference loop)       "
-        + " ms, ".join(f"{value:.1f}" for value in host_speed_ms)
-        + " ms CPU before and after the load (lower is faster; compare runs by it)",
     ]
     lines += [f"target {label}: {'met' if ok else 'NOT met'}" for label, ok in figures.verdicts()]
     if hotspots:
