@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chassis.db import create_engine
 from chassis.prepared import PreparedStatement, Rows
+from tests.chassis.tables import engine_with_tables
 
 WRITTEN_AT = datetime(2026, 11, 28, 7, 30, 15, 123456, tzinfo=UTC)
 DEFAULT_AT = datetime(2001, 2, 3, 4, 5, 6, tzinfo=UTC)
@@ -64,9 +64,7 @@ def row(name: str, count: int = 1) -> dict[str, object]:
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+    engine = await engine_with_tables(database_url, metadata)
     yield engine
     await engine.dispose()
 
@@ -160,11 +158,9 @@ async def test_outside_a_transaction_the_statement_begins_one_like_sqlalchemy(en
 
 
 async def test_a_statement_refused_the_lock_waits_for_it_without_stopping_the_loop(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
+    engine = await engine_with_tables(sqlite_url, metadata)
     other = sqlite3.connect(make_url(sqlite_url).database or "", isolation_level=None)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
         other.execute("BEGIN IMMEDIATE")
 
         async def write() -> None:

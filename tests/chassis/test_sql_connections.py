@@ -10,8 +10,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, s
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from chassis.db import create_engine
 from chassis.sql_connections import begin_connection, release_connection
+from tests.chassis.tables import engine_with_tables
 
 metadata = MetaData()
 marks = Table("marks", metadata, Column("id", Integer, primary_key=True), Column("label", String(20)))
@@ -19,9 +19,7 @@ marks = Table("marks", metadata, Column("id", Integer, primary_key=True), Column
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+    engine = await engine_with_tables(database_url, metadata)
     yield engine
     await engine.dispose()
 
@@ -68,10 +66,8 @@ async def test_a_failure_inside_the_transaction_leaves_nothing_behind(engine: As
 
 
 async def test_a_sqlite_writer_waits_for_the_one_connection_in_asyncio(sqlite_url: str) -> None:
-    engine = create_engine(sqlite_url)
+    engine = await engine_with_tables(sqlite_url, metadata)
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(metadata.create_all)
         holder = await begin_connection(engine)
         # Queues for the pool's only connection while the holder keeps working on the same loop.
         waiter = asyncio.create_task(begin_connection(engine))

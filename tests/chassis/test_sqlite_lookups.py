@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chassis.db import create_engine
 from chassis.prepared import PreparedStatement
 from chassis.sqlite_lookups import SqliteLookups
+from tests.chassis.tables import engine_with_tables
 
 metadata = MetaData()
 notes = Table(
@@ -29,9 +30,8 @@ BY_ID = PreparedStatement(select(notes).where(notes.c.id == bindparam("b_id")))
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}")
+    engine = await engine_with_tables(f"sqlite+aiosqlite:///{tmp_path / 'notes.db'}", metadata)
     async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
         await connection.execute(insert(notes), [{"id": 1, "text": "first", "at": AT}])
     yield engine
     await engine.dispose()
