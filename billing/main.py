@@ -109,7 +109,7 @@ def _consumer(
         max_deliver=settings.consumer_max_deliver,
         backoff=settings.consumer_backoff_seconds,
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
-        fetch_timeout_seconds=settings.consumer_fetch_timeout_seconds,
+        pull_expiry_seconds=settings.consumer_pull_expiry_seconds,
     )
 
 

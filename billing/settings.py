@@ -34,8 +34,8 @@ class BillingSettings(ServiceSettings):
     consumer_max_deliver: int = Field(default=60, gt=0)
     consumer_backoff_seconds: tuple[float, ...] = (0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
-    # How long an idle fetch waits for a message; also bounds how long stopping the consumer takes.
-    consumer_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    # How long a pull request stays open at the broker; also bounds how long stopping the consumer takes.
+    consumer_pull_expiry_seconds: float = Field(default=1.0, gt=0)
 
     @model_validator(mode="after")
     def _quote_fits_in_ack_wait(self) -> Self:

@@ -107,7 +107,7 @@ def _consumer(
         dead_letters=sql_dead_letters(sessions, dead_letters),
         max_deliver=settings.consumer_max_deliver,
         ack_wait_seconds=settings.consumer_ack_wait_seconds,
-        fetch_timeout_seconds=settings.consumer_fetch_timeout_seconds,
+        pull_expiry_seconds=settings.consumer_pull_expiry_seconds,
     )
 
 

@@ -28,8 +28,8 @@ class InventorySettings(ServiceSettings):
     max_page_size: int = Field(default=100, gt=0, le=1000)
     consumer_max_deliver: int = Field(default=10, gt=0)
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
-    # How long an idle fetch waits for a message; also bounds how long stopping the consumer takes.
-    consumer_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    # How long a pull request stays open at the broker; also bounds how long stopping the consumer takes.
+    consumer_pull_expiry_seconds: float = Field(default=1.0, gt=0)
     # ShippingService's gRPC target (host:port, dns:///host:port, ipv4:IP:port,IP:port), asked to
     # cancel orders whose reservation expired unpaid.
     shipping_addr: GrpcTarget = "127.0.0.1:50053"

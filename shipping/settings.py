@@ -22,8 +22,8 @@ class ShippingSettings(ServiceSettings):
     watch_poll_seconds: float = Field(default=1.0, gt=0, le=60)
     consumer_max_deliver: int = Field(default=10, gt=0)
     consumer_ack_wait_seconds: float = Field(default=30.0, gt=0)
-    # How long an idle fetch waits for a message; also bounds how long stopping the consumer takes.
-    consumer_fetch_timeout_seconds: float = Field(default=1.0, gt=0)
+    # How long a pull request stays open at the broker; also bounds how long stopping the consumer takes.
+    consumer_pull_expiry_seconds: float = Field(default=1.0, gt=0)
 
     @property
     def limits(self) -> Limits:

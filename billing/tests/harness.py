@@ -92,7 +92,7 @@ def settings_for(database_url: str, nats_url: str, shipping_addr: str, **overrid
         grpc_port=0,
         log_format="text",
         shutdown_grace_seconds=2.0,
-        consumer_fetch_timeout_seconds=0.1,
+        consumer_pull_expiry_seconds=0.1,
         **overrides,
     )
 

@@ -1,4 +1,4 @@
-"""The pull-consumer loop of one service: fetch, run handlers, then ack, nak with backoff or dead-letter."""
+"""The pull consumers of one service: receive, run handlers, then ack, nak with backoff or dead-letter."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 from chassis.errors import database_unavailable
 from chassis.logs import bind_log_context
 from chassis.messaging.dead_letters import DeadLetterSink
-from chassis.messaging.delivery import FetchLoop, KeepAlive, settle
+from chassis.messaging.delivery import KeepAlive, StandingPull, settle
 from chassis.messaging.events import (
     IncomingEvent,
     PoisonMessage,
@@ -69,7 +69,7 @@ class EventConsumer:
         ack_wait_seconds: float = 30,
         batch_size: int = 64,
         backoff: Sequence[float] = (0.2, 0.5, 1, 2, 5, 10),
-        fetch_timeout_seconds: float = 1.0,
+        pull_expiry_seconds: float = 1.0,
     ) -> None:
         if max_deliver < 1 or batch_size < 1 or not backoff:
             raise ValueError("max_deliver and batch_size must be positive and backoff non-empty")
@@ -81,7 +81,7 @@ class EventConsumer:
         self._ack_wait = ack_wait_seconds
         self._batch_size = batch_size
         self._backoff = list(backoff)
-        self._fetch_timeout = fetch_timeout_seconds
+        self._pull_expiry = pull_expiry_seconds
         self._stopping = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
 
@@ -99,29 +99,28 @@ class EventConsumer:
         )
 
     async def start(self) -> None:
-        """Create or update every durable consumer explicitly, then start one fetch loop per subscription."""
+        """Create or update every durable consumer explicitly, then keep a pull request open for each."""
         self._stopping.clear()
         for subscription in self._subscriptions:
             stream = stream_for(subscription.event_type)
             config = self.consumer_config(subscription.event_type)
-            # pull_subscribe() would keep an existing durable's old config: create-or-update it first.
+            # Create-or-update: binding to an existing durable would keep its old config.
             await self._js.add_consumer(stream, config)
-            pull = await self._js.pull_subscribe_bind(durable=config.durable_name, stream=stream)
             durable = str(config.durable_name)
-
-            loop = FetchLoop(
-                pull,
+            pull = StandingPull(
+                self._js,
+                stream,
                 durable,
                 functools.partial(self.handle_batch, subscription, durable),
                 stopping=self._stopping,
                 max_in_flight=self._batch_size,
-                fetch_timeout=self._fetch_timeout,
+                expiry=self._pull_expiry,
             )
-            self._loops.append(asyncio.create_task(loop.run(), name=f"consume {durable}"))
+            self._loops.append(asyncio.create_task(pull.run(), name=f"consume {durable}"))
             logger.info("consuming %s as %s", subscription.event_type, config.durable_name)
 
     async def stop(self) -> None:
-        """Stop fetching and wait for in-flight handlers (each loop exits after its current fetch)."""
+        """Stop asking for messages and wait for in-flight handlers (each open pull request ends first)."""
         self._stopping.set()
         loops, self._loops = self._loops, []
         if loops:
@@ -139,7 +138,7 @@ class EventConsumer:
         await self._conclude(durable, msg, event, error)
 
     async def handle_batch(self, subscription: Subscription, durable: str, messages: list[Msg]) -> None:
-        """Run the handlers of one fetch in one shared transaction, then settle each message.
+        """Run the handlers of messages that arrived together in one transaction, then settle each one.
 
         Messages are acked only after the commit. If a handler's unit of work did not commit (it
         failed after writing, or found a duplicate) or the commit fails, the batch is rolled back and

@@ -38,7 +38,7 @@ def settings_for(database_url: str, nats_url: str, **overrides: Any) -> Inventor
         grpc_port=0,
         log_format="text",
         shutdown_grace_seconds=2.0,
-        consumer_fetch_timeout_seconds=0.1,
+        consumer_pull_expiry_seconds=0.1,
         **overrides,
     )
 

@@ -33,7 +33,7 @@ def settings_for(database_url: str, nats_url: str, **overrides: Any) -> Shipping
         "grpc_port": 0,
         "log_format": "text",
         "shutdown_grace_seconds": 2.0,
-        "consumer_fetch_timeout_seconds": 0.1,
+        "consumer_pull_expiry_seconds": 0.1,
     }
     return ShippingSettings(database_url=database_url, nats_url=nats_url, **{**defaults, **overrides})
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -114,7 +115,7 @@ async def make_consumer(
         handler: Callable[[IncomingEvent], Awaitable[None]] | None = None, **options: object
     ) -> EventConsumer:
         await ensure_streams(js, [event_type])
-        settings: dict[str, object] = {"backoff": (0.05,), "fetch_timeout_seconds": 0.2, **options}
+        settings: dict[str, object] = {"backoff": (0.05,), "pull_expiry_seconds": 0.2, **options}
         consumer = EventConsumer(
             js,
             service=SERVICE,
@@ -263,7 +264,7 @@ async def test_a_dead_letter_that_cannot_be_written_is_offered_again(
         subscriptions=[Subscription(event_type, recorder)],
         dead_letters=sink,
         backoff=(0.05,),
-        fetch_timeout_seconds=0.3,
+        pull_expiry_seconds=0.3,
     )
     await consumer.start()
     try:
@@ -342,7 +343,7 @@ async def test_consuming_resumes_after_the_broker_restarts(
         service=SERVICE,
         subscriptions=[Subscription(event_type, recorder)],
         dead_letters=sql_dead_letters(store.sessions, store.dead_letters),
-        fetch_timeout_seconds=0.2,
+        pull_expiry_seconds=0.2,
     )
     try:
         await ensure_streams(js, [event_type])
@@ -423,3 +424,78 @@ async def test_a_backlog_is_handled_in_batches_where_a_poison_message_is_rolled_
     assert sorted(str(row["event_id"]) for row in await rows(store, "effects")) == healthy
     assert sorted(str(row["event_id"]) for row in await rows(store, "dead")) == sorted(handler.poison)
     assert any(handler.in_batch), "the backlog should have been fetched and handled as a batch"
+
+
+async def test_two_replicas_share_a_durable_and_each_event_has_one_effect(
+    make_consumer: Callable[..., Awaitable[EventConsumer]],
+    js: JetStreamContext,
+    store: Store,
+    event_type: str,
+) -> None:
+    first, second = Recorder(store), Recorder(store)
+    await make_consumer(first)
+    await make_consumer(second)
+    event_ids = [await publish(js, event_type) for _ in range(40)]
+
+    await eventually(count_is(store, "effects", 40))
+    await eventually(settled(js, event_type))
+    assert sorted(str(row["event_id"]) for row in await rows(store, "effects")) == sorted(event_ids)
+    handled_by = [{event_id for event_id, _ in replica.deliveries} for replica in (first, second)]
+    assert all(handled_by), "both replicas should have taken a share of the events"
+    assert handled_by[0].isdisjoint(handled_by[1]), "an acked event was delivered to the other replica"
+
+
+async def test_the_broker_sends_no_more_messages_than_there_are_free_handler_slots(
+    make_consumer: Callable[..., Awaitable[EventConsumer]],
+    js: JetStreamContext,
+    store: Store,
+    recorder: Recorder,
+    event_type: str,
+) -> None:
+    await ensure_streams(js, [event_type])
+    event_ids = [await publish(js, event_type) for _ in range(10)]
+    entered: list[str] = []
+    release = asyncio.Event()
+
+    async def held(event: IncomingEvent) -> None:
+        entered.append(event.event_id)
+        await release.wait()
+        await recorder(event)
+
+    await make_consumer(held, batch_size=4)
+    try:
+        await eventually(lambda: len(entered) >= 4)
+        # All ten were waiting in the stream: a request for more than the four free slots would
+        # have brought the rest along with these four.
+        info = await js.consumer_info(stream_for(event_type), durable_for(SERVICE, event_type))
+        assert (len(entered), info.num_ack_pending, info.num_pending) == (4, 4, 6)
+    finally:
+        release.set()
+    await eventually(count_is(store, "effects", 10))
+    await eventually(settled(js, event_type))
+    assert sorted(entered) == sorted(event_ids)
+
+
+async def test_a_durable_deleted_and_created_again_is_consumed_again(
+    make_consumer: Callable[..., Awaitable[EventConsumer]],
+    js: JetStreamContext,
+    store: Store,
+    recorder: Recorder,
+    event_type: str,
+) -> None:
+    running = await make_consumer()
+    before = await publish(js, event_type)
+    await eventually(count_is(store, "effects", 1))
+
+    # The open pull request is refused (409 consumer deleted), then asking finds no consumer (503):
+    # the consumer backs off and keeps asking until an operator, or a restarted replica, creates it.
+    stream, durable = stream_for(event_type), durable_for(SERVICE, event_type)
+    await js.delete_consumer(stream, durable)
+    await js.add_consumer(stream, running.consumer_config(event_type))
+    after = await publish(js, event_type)
+
+    await eventually(count_is(store, "effects", 2), message="consuming did not resume")
+    await eventually(settled(js, event_type))
+    assert sorted(str(row["event_id"]) for row in await rows(store, "effects")) == sorted([before, after])
+    # The new durable starts from the stream's first event again; the inbox absorbs the repeat.
+    assert [event_id for event_id, _ in recorder.deliveries].count(before) == 2

@@ -107,7 +107,7 @@ async def test_stop_goes_not_serving_finishes_rpcs_flushes_outbox_and_returns(
             service="probe",
             subscriptions=[Subscription(event_type, handler)],
             dead_letters=sql_dead_letters(store.sessions, store.dead_letters),
-            fetch_timeout_seconds=0.2,
+            pull_expiry_seconds=0.2,
         ),
         health_interval=0.05,
     )
