@@ -1,7 +1,7 @@
 """The REST side of `make bench-orders`: set up items and funded customers, then place orders under load.
 
-Everything goes through the edge with aiohttp (httpx's pool is slow under concurrency). The load is
-closed-loop: a fixed number of workers, each with one order in flight; `rate` optionally paces them to
+Everything goes through the edge, each worker on a kept-alive connection of its own (`bench_http`). The
+load is closed-loop: a fixed number of workers, each with one order in flight; `rate` optionally paces them to
 an offered rate instead of as fast as the stack answers. Only the client's own clock is read here.
 """
 
@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import aiohttp
+from scripts.bench_http import HttpConnection
 
 ORDER_ADDRESS = {
     "name": "Bench Customer",
@@ -85,18 +85,12 @@ def bench_items(count: int, on_hand: int) -> list[BenchItem]:
     return [BenchItem(f"BENCH-{i:03d}", 1000 + 10 * i, 200 + i, on_hand) for i in range(count)]
 
 
-async def _post(session: aiohttp.ClientSession, url: str, body: object, token: str) -> tuple[int, str]:
-    headers = {"Authorization": f"Bearer {token}"}
-    async with session.post(url, json=body, headers=headers) as response:
-        return response.status, await response.text()
-
-
 async def set_up(
     edge_url: str, admin_token: str, items: Sequence[BenchItem], customers: Sequence[str], top_up: int
 ) -> None:
     """Create the items and fund every customer's account through the edge (as an admin)."""
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    async with aiohttp.ClientSession(timeout=timeout) as session:
+    connection = HttpConnection(edge_url, REQUEST_TIMEOUT_SECONDS)
+    try:
         for item in items:
             body = {
                 "sku": item.sku,
@@ -105,15 +99,17 @@ async def set_up(
                 "weight_grams": item.weight_grams,
                 "initial_on_hand": item.on_hand,
             }
-            status, text = await _post(session, f"{edge_url}/v1/items", body, admin_token)
-            if status != 201:
-                raise SetupError(f"POST /v1/items {item.sku} -> {status} {text[:300]}")
+            response = await connection.post("/v1/items", body, admin_token)
+            if response.status != 201:
+                raise SetupError(f"POST /v1/items {item.sku} -> {response.status} {response.body[:300]!r}")
         for customer in customers:
-            url = f"{edge_url}/v1/accounts/{customer}:topUp"
+            path = f"/v1/accounts/{customer}:topUp"
             amount = {"amount": {"currency": CURRENCY, "amount_minor": top_up}}
-            status, text = await _post(session, url, amount, admin_token)
-            if status != 200:
-                raise SetupError(f"POST {url} -> {status} {text[:300]}")
+            response = await connection.post(path, amount, admin_token)
+            if response.status != 200:
+                raise SetupError(f"POST {path} -> {response.status} {response.body[:300]!r}")
+    finally:
+        connection.close()
 
 
 class _Pacer:
@@ -142,46 +138,44 @@ class _Pacer:
 
 
 class _Workers:
-    """The state the workers of one load share: session, pacing, time bounds and the result."""
+    """The state the workers of one load share: pacing, time bounds and the result."""
 
-    def __init__(
-        self, plan: LoadPlan, session: aiohttp.ClientSession, start: float, result: LoadResult
-    ) -> None:
+    def __init__(self, plan: LoadPlan, start: float, result: LoadResult) -> None:
         self._plan = plan
-        self._session = session
         self._measure_from = start + plan.warmup
         self._pacer = _Pacer(start, self._measure_from + plan.duration, plan.rate)
         self._tokens = list(plan.customer_tokens.values())
-        self._url = f"{plan.edge_url}/v1/orders"
         self.result = result
 
     async def run(self, index: int) -> None:
         """Worker `index` places orders for every `concurrency`-th customer until the load ends."""
         rng = random.Random(index)  # noqa: S311 - spreads load over SKUs, not a secret
         turn = index
-        while await self._pacer.wait_turn():
-            token = self._tokens[turn % len(self._tokens)]
-            turn += self._plan.concurrency
-            await self._place(token, rng.choice(self._plan.items))
+        # One connection per worker, kept alive: connection set-up is not what is being measured.
+        connection = HttpConnection(self._plan.edge_url, REQUEST_TIMEOUT_SECONDS)
+        try:
+            while await self._pacer.wait_turn():
+                token = self._tokens[turn % len(self._tokens)]
+                turn += self._plan.concurrency
+                await self._place(connection, token, rng.choice(self._plan.items))
+        finally:
+            connection.close()
 
-    async def _place(self, token: str, item: BenchItem) -> None:
+    async def _place(self, connection: HttpConnection, token: str, item: BenchItem) -> None:
         body = json.dumps({"lines": [{"sku": item.sku, "quantity": 1}], "shipping_address": ORDER_ADDRESS})
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         started = time.perf_counter()
         try:
-            async with self._session.post(self._url, data=body, headers=headers) as response:
-                await response.read()
-                status, location = response.status, response.headers.get("Location", "")
-        except (aiohttp.ClientError, TimeoutError) as error:
+            response = await connection.post("/v1/orders", body.encode(), token)
+        except (ConnectionError, OSError, TimeoutError) as error:
             self.result.failures[type(error).__name__] += 1
             return
         finished = time.perf_counter()
-        if status != 202:
-            self.result.failures[f"HTTP {status}"] += 1
+        if response.status != 202:
+            self.result.failures[f"HTTP {response.status}"] += 1
             return
         self.result.orders.append(
             PlacedOrder(
-                order_id=location.rsplit("/", 1)[-1],
+                order_id=response.location.rsplit("/", 1)[-1],
                 accepted_at=time.time(),
                 latency=finished - started,
                 measured=started >= self._measure_from,
@@ -192,18 +186,14 @@ class _Workers:
 async def place_orders(plan: LoadPlan) -> LoadResult:
     """Warm up, then measure for `plan.duration` seconds; every 202 is recorded, warm-up ones unmeasured."""
     result = LoadResult()
-    # One connection per worker, kept alive: connection set-up is not what is being measured.
-    connector = aiohttp.TCPConnector(limit=plan.concurrency, force_close=False)
-    timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
-        start = time.perf_counter()
-        workers = _Workers(plan, session, start, result)
-        loop = asyncio.get_running_loop()
-        if plan.on_window_start is not None:
-            loop.call_later(plan.warmup, plan.on_window_start)
-        if plan.on_window_end is not None:
-            loop.call_later(plan.warmup + plan.duration, plan.on_window_end)
-        await asyncio.gather(*(workers.run(i) for i in range(plan.concurrency)))
-        result.load_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    workers = _Workers(plan, start, result)
+    loop = asyncio.get_running_loop()
+    if plan.on_window_start is not None:
+        loop.call_later(plan.warmup, plan.on_window_start)
+    if plan.on_window_end is not None:
+        loop.call_later(plan.warmup + plan.duration, plan.on_window_end)
+    await asyncio.gather(*(workers.run(i) for i in range(plan.concurrency)))
+    result.load_seconds = time.perf_counter() - start
     result.measured_seconds = plan.duration
     return result
