@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -66,13 +66,20 @@ def create_engine(
     )
 
 
+def is_sqlite_file(url: URL) -> bool:
+    """True for a SQLite database kept in a file: not `:memory:`, not a `mode=memory` URI."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    return "mode=memory" not in url.render_as_string()
+
+
 def _sqlite_engine(url: str, *, echo: bool, read_only: bool) -> AsyncEngine:
-    database = make_url(url).database or ":memory:"
-    if database == ":memory:" or "mode=memory" in url:
+    parsed = make_url(url)
+    if not is_sqlite_file(parsed):
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
     else:
-        _create_parent_directory(database)
+        _create_parent_directory(str(parsed.database))
         # Statements run on the event loop, not on aiosqlite's threads: see chassis.sqlite_on_loop for
         # why, and for how a writer waits for another connection's lock without blocking the loop.
         # Readers may too: in WAL mode a reader never waits for the writer, and reads are indexed or
@@ -151,11 +158,9 @@ def _on_sqlite_begin(connection: Any) -> None:
 
 def wal_checkpointer(engine: AsyncEngine) -> WalCheckpointer | None:
     """The checkpoint task a file-backed SQLite engine needs (see WalCheckpointer); None otherwise."""
-    url = engine.url
-    database = url.database or ":memory:"
-    if url.get_backend_name() != "sqlite" or database == ":memory:" or "mode=memory" in str(url):
+    if not is_sqlite_file(engine.url):
         return None
-    return WalCheckpointer(url.render_as_string(hide_password=False))
+    return WalCheckpointer(engine.url.render_as_string(hide_password=False))
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chassis.db import is_sqlite_file
 from chassis.prepared import PreparedStatement, Rows
 
 
@@ -36,12 +37,7 @@ class SqliteLookups:
     @classmethod
     def for_engine(cls, engine: AsyncEngine) -> SqliteLookups | None:
         """Lookups for a SQLite file's engine; None for PostgreSQL and in-memory databases."""
-        url = engine.url
-        if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-            return None
-        if "mode=memory" in url.render_as_string():
-            return None
-        return cls(engine)
+        return cls(engine) if is_sqlite_file(engine.url) else None
 
     def execute(self, statement: PreparedStatement, values: Mapping[str, Any]) -> Rows | None:
         """The statement's rows, or None when it must go through the engine (locked, not preparable)."""

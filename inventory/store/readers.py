@@ -20,6 +20,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Connection, Select, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chassis.db import is_sqlite_file
 from chassis.prepared import PreparedStatement
 from chassis.sqlite_lookups import SqliteLookups
 
@@ -47,10 +48,7 @@ class Reader(Protocol):
 
 
 def reader_for(engine: AsyncEngine) -> Reader:
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        return SqliteReader(engine)
-    return LoopReader(engine)
+    return SqliteReader(engine) if is_sqlite_file(engine.url) else LoopReader(engine)
 
 
 class SqliteReader:
