@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import URL, event, make_url, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util.concurrency import in_greenlet
 
-from chassis.sql_connections import begin_connection, release_connection
+from chassis.sql_connections import begin_connection, commit_connection, release_connection
 from chassis.sqlite_checkpoints import WalCheckpointer
-from chassis.sqlite_on_loop import loop_connector, loop_driver
+from chassis.sqlite_on_loop import is_sqlite_file, loop_connector, loop_driver
 from chassis.transaction_batch import TransactionBatch, current_batch
 
 if TYPE_CHECKING:
@@ -64,13 +65,6 @@ def create_engine(
     return create_async_engine(
         url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
     )
-
-
-def is_sqlite_file(url: URL) -> bool:
-    """True for a SQLite database kept in a file: not `:memory:`, not a `mode=memory` URI."""
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return False
-    return "mode=memory" not in url.render_as_string()
 
 
 def _sqlite_engine(url: str, *, echo: bool, read_only: bool) -> AsyncEngine:
@@ -145,12 +139,15 @@ def _on_sqlite_begin(connection: Any) -> None:
     # Straight to sqlite3 when the lock is free: SQLAlchemy's statement machinery cost ~10x the BEGIN.
     # Refused (the lock is held elsewhere, the connection is gone), BEGIN has had no effect and goes
     # through SQLAlchemy, which waits for the lock or reports the error like any statement's.
+    # Outside a greenlet (chassis.sql_connections begins on the loop) nothing could wait: the refusal
+    # goes back to the caller, which begins again in a greenlet.
     driver = loop_driver(connection.connection.dbapi_connection)
     if driver is not None:
         try:
             driver.execute(f"BEGIN {mode}")
         except sqlite3.Error:
-            pass
+            if not in_greenlet():
+                raise
         else:
             return
     connection.exec_driver_sql(f"BEGIN {mode}")
@@ -242,7 +239,7 @@ class SqlUnitOfWork:
         if staged and self._outbox is not None:
             await self._outbox.stage(self.connection, staged)
         if self._batch is None:
-            await self.connection.commit()
+            await commit_connection(self.connection)
         self._uncommitted = False
         if staged and self._outbox is not None:
             self.after_commit(self._outbox.notify)

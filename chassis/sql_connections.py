@@ -1,25 +1,74 @@
-"""Opening a transaction's connection and giving it back, in one greenlet hop each on SQLite.
+"""A write transaction's connection: opened with its transaction begun, committed, and given back.
 
 Every `AsyncConnection` call (`connect`, `begin`, `commit`, `rollback`, `close`) runs SQLAlchemy's
-synchronous core in a new greenlet, and on this machine a greenlet costs ~8 µs: Python 3.11 gives
-each one a fresh 16 KiB frame stack, mapped and unmapped by the kernel. A unit of work made five such
-calls around statements that cost a few µs each (chassis.prepared). On a SQLite file the connection
-runs on the event loop (chassis.sqlite_on_loop), so connecting and beginning, or rolling back and
-closing, can share one greenlet: a transaction then costs ~55 µs of CPU instead of ~90.
+synchronous core in a new greenlet. On this machine a greenlet costs ~8-15 µs: Python 3.11 gives each
+one a fresh 16 KiB frame stack, mapped and unmapped by the kernel. A transaction of a SQLite file
+runs its statements in a few µs each (chassis.prepared), so the greenlets were most of its cost.
+
+A SQLite file's connection runs on the event loop (chassis.sqlite_on_loop) and calls sqlite3
+directly; SQLAlchemy needs a greenlet only where it must wait, i.e. for the pool's one connection
+while another transaction holds it, or for a write lock another connection holds. So here:
+- writers of this process take turns in a FIFO `asyncio.Lock` per pool before they ask the pool, so
+  the connection is free when their turn comes and is checked out and begun right on the loop;
+- committing runs sqlite3's COMMIT directly, then lets SQLAlchemy record that its transaction ended
+  (its own COMMIT then finds nothing to do);
+- giving the connection back (rolling back what was not committed) never waits either.
+Whenever the direct way would have to wait (another user of the engine holds the pool's connection,
+another process holds the write lock, COMMIT is refused), the call falls back to SQLAlchemy's own
+greenlet call, which waits in asyncio and reports errors its usual way. A transaction then costs
+~50 µs of CPU here instead of ~100.
 
 PostgreSQL keeps SQLAlchemy's own calls: there closing really waits for the server, and
-`AsyncConnection.close` shields that wait from cancellation.
+`AsyncConnection.close` shields that wait from cancellation. So does SQLite in memory (aiosqlite).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+import asyncio
+import sqlite3
+import weakref
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Pool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from chassis.sqlite_on_loop import is_sqlite_file, loop_driver
+
+# How long a writer waits for its turn before failing, as the pool's own checkout timeout does.
+TURN_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(eq=False)
+class _Turns:
+    """The FIFO of this process's writers on one SQLite file's pool, on one event loop."""
+
+    loop: asyncio.AbstractEventLoop
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+# Per pool (an engine and its `execution_options` copies share one); None: not a loop connection's.
+_turns: weakref.WeakKeyDictionary[Pool, _Turns | None] = weakref.WeakKeyDictionary()
+# The turn each connection handed out here holds, until `release_connection`.
+_held: weakref.WeakKeyDictionary[AsyncConnection, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _turns_of(engine: AsyncEngine) -> _Turns | None:
+    """The writer turns of `engine`'s pool when its connections run on the loop, else None."""
+    pool = engine.sync_engine.pool
+    loop = asyncio.get_running_loop()
+    try:
+        turns = _turns[pool]
+    except KeyError:
+        turns = _turns[pool] = _Turns(loop) if is_sqlite_file(engine.url) else None
+    if turns is not None and turns.loop is not loop:
+        # A lock serves one loop; a transaction never outlives its loop, so a new one is safe.
+        turns = _turns[pool] = _Turns(loop)
+    return turns
+
 
 async def begin_connection(engine: AsyncEngine) -> AsyncConnection:
-    """A connection of `engine` with its transaction begun."""
+    """A connection of `engine` with its transaction begun; give it back with `release_connection`."""
     if engine.dialect.name != "sqlite":
         connection = await engine.connect()
         try:
@@ -28,17 +77,73 @@ async def begin_connection(engine: AsyncEngine) -> AsyncConnection:
             await connection.close()
             raise
         return connection
+    turns = _turns_of(engine)
+    if turns is None:
+        return AsyncConnection(engine, await greenlet_spawn(_connect_and_begin, engine))
+    lock = turns.lock
+    if lock.locked():
+        async with asyncio.timeout(TURN_TIMEOUT_SECONDS):
+            await lock.acquire()
+    else:
+        await lock.acquire()  # free: returns at once
+    try:
+        sync = _connect_and_begin_on_loop(engine)
+        if sync is None:
+            sync = await greenlet_spawn(_connect_and_begin, engine)
+    except BaseException:
+        lock.release()
+        raise
+    connection = AsyncConnection(engine, sync)
+    _held[connection] = lock
+    return connection
 
-    def connect_and_begin() -> Connection:
-        connection = engine.sync_engine.connect()
-        try:
-            connection.begin()
-        except BaseException:
-            connection.close()
-            raise
-        return connection
 
-    return AsyncConnection(engine, await greenlet_spawn(connect_and_begin))
+def _connect_and_begin(engine: AsyncEngine) -> Connection:
+    connection = engine.sync_engine.connect()
+    try:
+        connection.begin()
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+def _connect_and_begin_on_loop(engine: AsyncEngine) -> Connection | None:
+    """The begun connection, without a greenlet; None when getting it would mean waiting."""
+    pool = engine.sync_engine.pool
+    # Only a connection waiting in the pool's queue is taken without waiting. None there: another
+    # user of the engine holds it (wait in the pool's queue), or it is yet to be opened.
+    if pool.checkedin() == 0:  # type: ignore[attr-defined]  # QueuePool's
+        return None
+    connection = engine.sync_engine.connect()
+    try:
+        connection.begin()  # the "begin" hook (chassis.db) runs BEGIN on sqlite3 directly
+    except sqlite3.Error:
+        connection.close()  # another connection holds the write lock: wait for it in a greenlet
+        return None
+    except BaseException:
+        connection.close()
+        raise
+    return connection
+
+
+async def commit_connection(connection: AsyncConnection) -> None:
+    """Commit the connection's transaction (on a SQLite file: COMMIT on sqlite3 directly)."""
+    sync = connection.sync_connection
+    if sync is None or connection not in _held:
+        await connection.commit()
+        return
+    driver = loop_driver(sync.connection.dbapi_connection)
+    if driver is None:
+        await connection.commit()
+        return
+    try:
+        driver.commit()
+    except sqlite3.Error:
+        # Refused, and the transaction is still open: SQLAlchemy commits it, waiting or failing its way.
+        await connection.commit()
+        return
+    sync.commit()  # ends SQLAlchemy's transaction; its COMMIT on the driver now has nothing to do
 
 
 async def release_connection(connection: AsyncConnection) -> None:
@@ -49,6 +154,15 @@ async def release_connection(connection: AsyncConnection) -> None:
         finally:
             await connection.close()
         return
-    sync = connection.sync_connection
-    if sync is not None:
-        await greenlet_spawn(sync.close)  # closing a connection rolls back its open transaction
+    lock = _held.pop(connection, None)
+    try:
+        sync = connection.sync_connection
+        if sync is None:
+            return
+        if lock is None:
+            await greenlet_spawn(sync.close)  # closing a connection rolls back its open transaction
+        else:
+            sync.close()  # a rollback and a return to the pool's queue: nothing here waits
+    finally:
+        if lock is not None:
+            lock.release()

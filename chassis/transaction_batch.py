@@ -23,7 +23,7 @@ from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from chassis.sql_connections import begin_connection, release_connection
+from chassis.sql_connections import begin_connection, commit_connection, release_connection
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,7 +86,7 @@ class TransactionBatch:
         if self.spoiled:
             raise SpoiledBatch("a unit of work of this batch did not commit: roll the batch back")
         for connection in self._connections.values():
-            await connection.commit()
+            await commit_connection(connection)
         callbacks, self._after_commit = self._after_commit, []
         for callback in callbacks:
             callback()

@@ -18,7 +18,7 @@ from chassis.faults import Fault, fault_point
 from chassis.outbox.table import Outbox, utc_now
 from chassis.prepared import PreparedStatement
 from chassis.retrying import backoff_delay, raise_if_cancelled
-from chassis.sql_connections import begin_connection, release_connection
+from chassis.sql_connections import begin_connection, commit_connection, release_connection
 from chassis.sqlite_lookups import SqliteLookups
 
 logger = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ class OutboxRelay:
                 writer = await begin_connection(self._marking_engine)
                 try:
                     await self._mark(writer, published)
-                    await writer.commit()
+                    await commit_connection(writer)
                 finally:
                     await release_connection(writer)
         if len(published) < len(rows):
