@@ -10,7 +10,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import event, make_url, text
+from sqlalchemy import URL, event, make_url, text
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -22,7 +22,7 @@ from sqlalchemy.util.concurrency import in_greenlet
 
 from chassis.sql_connections import begin_connection, commit_connection, release_connection
 from chassis.sqlite_checkpoints import WalCheckpointer
-from chassis.sqlite_on_loop import is_sqlite_file, loop_connector, loop_driver
+from chassis.sqlite_on_loop import loop_connector, loop_driver
 from chassis.transaction_batch import TransactionBatch, current_batch
 
 if TYPE_CHECKING:
@@ -65,6 +65,13 @@ def create_engine(
     return create_async_engine(
         url, echo=echo, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow
     )
+
+
+def is_sqlite_file(url: URL) -> bool:
+    """True for a SQLite database kept in a file: not `:memory:`, not a `mode=memory` URI."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    return "mode=memory" not in url.render_as_string()
 
 
 def _sqlite_engine(url: str, *, echo: bool, read_only: bool) -> AsyncEngine:

@@ -19,7 +19,9 @@ greenlet call, which waits in asyncio and reports errors its usual way. A transa
 ~50 µs of CPU here instead of ~100.
 
 PostgreSQL keeps SQLAlchemy's own calls: there closing really waits for the server, and
-`AsyncConnection.close` shields that wait from cancellation. So does SQLite in memory (aiosqlite).
+`AsyncConnection.close` shields that wait from cancellation. So does a SQLite engine whose connections
+are not `chassis.sqlite_on_loop`'s (in memory, or made without `chassis.db`): the first connection a
+pool hands out tells which kind it is.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sqlalchemy import Connection, Pool
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.util.concurrency import greenlet_spawn
 
-from chassis.sqlite_on_loop import is_sqlite_file, loop_driver
+from chassis.sqlite_on_loop import loop_driver
 
 # How long a writer waits for its turn before failing, as the pool's own checkout timeout does.
 TURN_TIMEOUT_SECONDS = 30.0
@@ -41,30 +43,27 @@ TURN_TIMEOUT_SECONDS = 30.0
 
 @dataclass(eq=False)
 class _Turns:
-    """The FIFO of this process's writers on one SQLite file's pool, on one event loop."""
+    """The FIFO of this process's writers on one pool, on one event loop."""
 
     loop: asyncio.AbstractEventLoop
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
-# Per pool (an engine and its `execution_options` copies share one); None: not a loop connection's.
-_turns: weakref.WeakKeyDictionary[Pool, _Turns | None] = weakref.WeakKeyDictionary()
+# Per pool (an engine and its `execution_options` copies share one): whether its connections run on
+# the loop, learnt from the first connection it hands out; and the writers' turns on it.
+_on_loop: weakref.WeakKeyDictionary[Pool, bool] = weakref.WeakKeyDictionary()
+_turns: weakref.WeakKeyDictionary[Pool, _Turns] = weakref.WeakKeyDictionary()
 # The turn each connection handed out here holds, until `release_connection`.
 _held: weakref.WeakKeyDictionary[AsyncConnection, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
-def _turns_of(engine: AsyncEngine) -> _Turns | None:
-    """The writer turns of `engine`'s pool when its connections run on the loop, else None."""
-    pool = engine.sync_engine.pool
+def _turn_lock(pool: Pool) -> asyncio.Lock:
     loop = asyncio.get_running_loop()
-    try:
-        turns = _turns[pool]
-    except KeyError:
-        turns = _turns[pool] = _Turns(loop) if is_sqlite_file(engine.url) else None
-    if turns is not None and turns.loop is not loop:
+    turns = _turns.get(pool)
+    if turns is None or turns.loop is not loop:
         # A lock serves one loop; a transaction never outlives its loop, so a new one is safe.
         turns = _turns[pool] = _Turns(loop)
-    return turns
+    return turns.lock
 
 
 async def begin_connection(engine: AsyncEngine) -> AsyncConnection:
@@ -77,23 +76,25 @@ async def begin_connection(engine: AsyncEngine) -> AsyncConnection:
             await connection.close()
             raise
         return connection
-    turns = _turns_of(engine)
-    if turns is None:
-        return AsyncConnection(engine, await greenlet_spawn(_connect_and_begin, engine))
-    lock = turns.lock
+    pool = engine.sync_engine.pool
+    on_loop = _on_loop.get(pool)
+    if not on_loop:  # not known yet, or not a chassis.sqlite_on_loop pool (SQLite in memory)
+        sync = await greenlet_spawn(_connect_and_begin, engine)
+        if on_loop is None:
+            _on_loop[pool] = loop_driver(sync.connection.dbapi_connection) is not None
+        return AsyncConnection(engine, sync)
+    lock = _turn_lock(pool)
     if lock.locked():
         async with asyncio.timeout(TURN_TIMEOUT_SECONDS):
             await lock.acquire()
     else:
         await lock.acquire()  # free: returns at once
     try:
-        sync = _connect_and_begin_on_loop(engine)
-        if sync is None:
-            sync = await greenlet_spawn(_connect_and_begin, engine)
+        begun = _connect_and_begin_on_loop(engine) or await greenlet_spawn(_connect_and_begin, engine)
     except BaseException:
         lock.release()
         raise
-    connection = AsyncConnection(engine, sync)
+    connection = AsyncConnection(engine, begun)
     _held[connection] = lock
     return connection
 

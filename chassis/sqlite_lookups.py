@@ -20,8 +20,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chassis.db import is_sqlite_file
 from chassis.prepared import PreparedStatement, Rows
-from chassis.sqlite_on_loop import is_sqlite_file
 
 
 class SqliteLookups:

@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Generator, Iterable, Sequence
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import URL, make_url
+from sqlalchemy import make_url
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
 T = TypeVar("T")
@@ -216,16 +216,6 @@ class LoopConnection:
     def terminate(self) -> None:
         """SQLAlchemy's hard close; there is no thread or socket to stop."""
         self.close()
-
-
-def is_sqlite_file(url: URL) -> bool:
-    """True for a SQLite database kept in a file: not `:memory:`, not a `mode=memory` URI.
-
-    Those are the databases whose engines run their connections on the loop (chassis.db).
-    """
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return False
-    return "mode=memory" not in url.render_as_string()
 
 
 def loop_driver(dbapi_connection: Any) -> sqlite3.Connection | None:

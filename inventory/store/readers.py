@@ -20,9 +20,9 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Connection, Select, create_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chassis.db import is_sqlite_file
 from chassis.prepared import PreparedStatement
 from chassis.sqlite_lookups import SqliteLookups
-from chassis.sqlite_on_loop import is_sqlite_file
 
 T = TypeVar("T")
 # A row keyed by column name (SQLAlchemy's RowMapping also accepts its Column objects as keys).

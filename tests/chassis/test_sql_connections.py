@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from chassis.db import create_engine
 from chassis.sql_connections import begin_connection, commit_connection, release_connection
@@ -170,3 +170,15 @@ def test_a_sqlite_engine_serves_one_event_loop_after_another(sqlite_url: str) ->
     asyncio.run(once(engine, "b"))
     assert asyncio.run(_labels(engine)) == ["a", "A", "b", "B"]
     asyncio.run(engine.dispose())
+
+
+async def test_a_sqlite_file_engine_on_aiosqlite_keeps_sqlalchemys_own_calls(sqlite_url: str) -> None:
+    engine = create_async_engine(sqlite_url.replace("/data/", "/"))  # aiosqlite's threads, not the loop's
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        for label in ("first", "second"):  # the first tells the pool's kind, the second uses what it learnt
+            await _write(engine, label, [])
+        assert await _labels(engine) == ["first", "second"]
+    finally:
+        await engine.dispose()
