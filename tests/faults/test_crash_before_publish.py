@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from chassis.testing import eventually
 from scripts.devstack import Stack
-from tests.faults.control import restart, stop, wait_exited
+from tests.faults.control import process, restart, stop, wait_exited
 from tests.faults.settle import settled_report
-from tests.faults.shop import Shop
+from tests.faults.shop import RETRY_TIMEOUT, TRANSIENT, Shop
 from tests.faults.waves import open_market
 
 pytestmark = [pytest.mark.e2e, pytest.mark.faults]
@@ -39,13 +40,26 @@ async def test_events_committed_before_a_relay_crash_are_published_after_restart
         await arm_crash_before_publish(stack, name, tmp_path)
     key = str(uuid.uuid4())
 
-    # The edge may or may not get inventory's answer before the crash; the client retries with its key.
-    first = await shop.post_order(customer, {market.sku: 1}, idempotency_key=key)
+    # The edge may still be reconnecting to the restarted inventory (503 before inventory saw the order):
+    # post again with the key until inventory took the order, which it shows by crashing. The edge may
+    # or may not get inventory's answer before that; the client retries with its key below.
+    first: dict[str, object] | None = None
+
+    async def taken() -> bool:
+        nonlocal first
+        if process(stack, "inventory").returncode is not None:
+            return True
+        response = await shop.post_order(customer, {market.sku: 1}, idempotency_key=key)
+        if response.status_code == 202 and first is None:
+            first = response.json()
+        return response.status_code not in TRANSIENT
+
+    await eventually(taken, timeout=RETRY_TIMEOUT, interval=0.2, message="inventory never took the order")
     assert await wait_exited(stack, "inventory") == CRASHED
     await restart(stack, "inventory")
     order_id = await shop.place_order(customer, {market.sku: 1}, idempotency_key=key)
-    if first.status_code == 202:
-        assert first.json()["order_id"] == order_id
+    if first is not None:
+        assert first["order_id"] == order_id
     # StockReserved got out: billing charged the order, committed, and crashed before publishing.
     assert await wait_exited(stack, "billing") == CRASHED
     await restart(stack, "billing")
