@@ -131,11 +131,10 @@ def _connect_and_begin_on_loop(engine: AsyncEngine) -> Connection | None:
 async def commit_connection(connection: AsyncConnection) -> None:
     """Commit the connection's transaction (on a SQLite file: COMMIT on sqlite3 directly)."""
     sync = connection.sync_connection
-    if sync is None or connection not in _held:
-        await connection.commit()
-        return
-    driver = loop_driver(sync.connection.dbapi_connection)
-    if driver is None:
+    driver = None
+    if sync is not None and connection in _held:
+        driver = loop_driver(sync.connection.dbapi_connection)
+    if sync is None or driver is None:  # not a turn of ours, or its connection is gone
         await connection.commit()
         return
     try:
